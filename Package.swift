@@ -1,0 +1,162 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "delaygate",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "delaygate", targets: ["delaygate"]),
+        .library(name: "DelayGateServer", targets: ["DelayGateServer"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-http-types.git", from: "1.8.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/swift-server/async-http-client.git", from: "1.37.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle.git", from: "2.13.0"),
+    ],
+    targets: [
+        // Value types of the domain: events, shipments, orders, milestones. No I/O.
+        .target(
+            name: "DelayGateModel",
+            dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Strict YAML configuration: gateway.yaml, adapter files, secrets by env-var name.
+        .target(
+            name: "DelayGateConfig",
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // SQLite through GRDB: migrations, inbox, events, shipments, orders, the group-commit writer.
+        .target(
+            name: "DelayGateStorage",
+            dependencies: [
+                "DelayGateModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Adapter kinds: request verification and parsing of vendor payloads into the model.
+        .target(
+            name: "DelayGateAdapters",
+            dependencies: [
+                "DelayGateModel",
+                "DelayGateConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The ingest path behind the HTTP layer: inbox commit, then batched normalization.
+        .target(
+            name: "DelayGateIngest",
+            dependencies: [
+                "DelayGateModel",
+                "DelayGateAdapters",
+                "DelayGateStorage",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The Hummingbird application: routes, problem+json errors, metrics, health.
+        .target(
+            name: "DelayGateServer",
+            dependencies: [
+                "DelayGateModel",
+                "DelayGateConfig",
+                "DelayGateStorage",
+                "DelayGateAdapters",
+                "DelayGateIngest",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: serve, check, inbox.
+        .executableTarget(
+            name: "delaygate",
+            dependencies: [
+                "DelayGateAdapters",
+                "DelayGateConfig",
+                "DelayGateIngest",
+                "DelayGateServer",
+                "DelayGateStorage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+
+        .testTarget(
+            name: "DelayGateModelTests",
+            dependencies: ["DelayGateModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DelayGateConfigTests",
+            dependencies: ["DelayGateConfig"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DelayGateStorageTests",
+            dependencies: ["DelayGateStorage", "DelayGateModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DelayGateAdaptersTests",
+            dependencies: ["DelayGateAdapters", "DelayGateModel", "DelayGateConfig"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DelayGateServerTests",
+            dependencies: [
+                "DelayGateServer",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // Runs the built `delaygate` binary as a child process (crash test, CLI behaviour).
+        .testTarget(
+            name: "EndToEndTests",
+            dependencies: [
+                "delaygate",
+                "DelayGateServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

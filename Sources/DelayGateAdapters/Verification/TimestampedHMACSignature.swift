@@ -1,0 +1,80 @@
+import Crypto
+import Foundation
+
+/// DelayGate's own request signature, used by the `canonical-json` kind.
+///
+/// The header carries a Unix time and one or more HMAC-SHA256 signatures in hex:
+/// `X-DelayGate-Signature: t=1732500000,v1=5257a869e7…`. The signed content is the time, a dot
+/// and the raw body (`"1732500000." + body`), so a captured request cannot be replayed once the
+/// time falls outside the tolerance (300 s by default). Several `v1=` entries may be sent, which
+/// lets a sender sign with both secrets during a rotation.
+///
+/// Signing, e.g. in a shell:
+/// ```sh
+/// ts=$(date +%s)
+/// sig=$(printf '%s.%s' "$ts" "$body" | openssl dgst -sha256 -hmac "$SECRET" -r | cut -d' ' -f1)
+/// curl -H "X-DelayGate-Signature: t=$ts,v1=$sig" …
+/// ```
+public struct TimestampedHMACSignature: Sendable {
+    public var headerName: String
+    public var tolerance: Duration
+
+    public init(headerName: String = "X-DelayGate-Signature", tolerance: Duration = .seconds(300)) {
+        self.headerName = headerName
+        self.tolerance = tolerance
+    }
+
+    /// The header value for `body` signed with `secret` at `time`.
+    public static func headerValue(body: Data, secret: String, time: Date) -> String {
+        let timestamp = String(Int64(time.timeIntervalSince1970.rounded(.down)))
+        let mac = HMAC<SHA256>.authenticationCode(
+            for: signedContent(timestamp: timestamp, body: body), using: SymmetricKey(data: Data(secret.utf8)))
+        return "t=\(timestamp),v1=\(Hex.encode(Data(mac)))"
+    }
+
+    /// Checks a header value against the body with any of the keys.
+    public func verify(headerValue: String?, body: Data, keys: [SymmetricKey], now: Date) throws(VerificationFailure) {
+        guard let headerValue, !headerValue.isEmpty else {
+            throw VerificationFailure("missing \(headerName) header")
+        }
+        var timestamp: String?
+        var signatures: [Data] = []
+        for part in headerValue.split(separator: ",") {
+            let pair = part.split(separator: "=", maxSplits: 1)
+            guard pair.count == 2 else { continue }
+            let name = pair[0].trimmingCharacters(in: .whitespaces)
+            let value = pair[1].trimmingCharacters(in: .whitespaces)
+            if name == "t" {
+                timestamp = value
+            } else if name == "v1", let bytes = Hex.decode(value), bytes.count == SHA256.byteCount {
+                signatures.append(bytes)
+            }
+        }
+        guard let timestamp, let seconds = Int64(timestamp) else {
+            throw VerificationFailure("\(headerName) has no t=<unix time> part")
+        }
+        guard !signatures.isEmpty else {
+            throw VerificationFailure("\(headerName) has no v1=<hex HMAC-SHA256> part")
+        }
+        let skew = abs(now.timeIntervalSince1970 - Double(seconds))
+        guard skew <= Double(tolerance.components.seconds) else {
+            throw VerificationFailure(
+                "\(headerName) time is \(Int(skew)) s away from the server's clock (tolerance \(tolerance.components.seconds) s)")
+        }
+        let content = Self.signedContent(timestamp: timestamp, body: body)
+        for key in keys {
+            for signature in signatures
+            where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: content, using: key) {
+                return
+            }
+        }
+        throw VerificationFailure("\(headerName) does not match the body")
+    }
+
+    static func signedContent(timestamp: String, body: Data) -> Data {
+        var content = Data(timestamp.utf8)
+        content.append(UInt8(ascii: "."))
+        content.append(body)
+        return content
+    }
+}

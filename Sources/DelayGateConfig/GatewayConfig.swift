@@ -1,0 +1,258 @@
+import Foundation
+
+/// The gateway's own configuration, read from `config/gateway.yaml`.
+///
+/// Every key is optional; an empty file gives the defaults below. Relative paths are taken
+/// from the working directory `delaygate` runs in.
+///
+/// ```yaml
+/// server:
+///   host: 127.0.0.1
+///   port: 8080
+///   body_limit: 1MiB
+/// storage:
+///   path: data/delaygate.sqlite
+///   synchronous: full
+/// adapters_dir: adapters
+/// ```
+public struct GatewayConfig: Decodable, Hashable, Sendable {
+    public var server: ServerConfig
+    public var storage: StorageConfig
+    /// Folder holding one YAML file per adapter.
+    public var adaptersDirectory: String
+    public var normalizer: NormalizerConfig
+    public var logging: LoggingConfig
+
+    public static let defaultPath = "config/gateway.yaml"
+
+    public init(
+        server: ServerConfig = ServerConfig(),
+        storage: StorageConfig = StorageConfig(),
+        adaptersDirectory: String = "adapters",
+        normalizer: NormalizerConfig = NormalizerConfig(),
+        logging: LoggingConfig = LoggingConfig()
+    ) {
+        self.server = server
+        self.storage = storage
+        self.adaptersDirectory = adaptersDirectory
+        self.normalizer = normalizer
+        self.logging = logging
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case server, storage, normalizer, logging
+        case adaptersDirectory = "adapters_dir"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = GatewayConfig()
+        self.server = try container.decodeIfPresent(ServerConfig.self, forKey: .server) ?? defaults.server
+        self.storage = try container.decodeIfPresent(StorageConfig.self, forKey: .storage) ?? defaults.storage
+        self.adaptersDirectory =
+            try container.decodeIfPresent(String.self, forKey: .adaptersDirectory) ?? defaults.adaptersDirectory
+        self.normalizer = try container.decodeIfPresent(NormalizerConfig.self, forKey: .normalizer) ?? defaults.normalizer
+        self.logging = try container.decodeIfPresent(LoggingConfig.self, forKey: .logging) ?? defaults.logging
+    }
+
+    /// Reads and validates a gateway file.
+    ///
+    /// - Parameter required: when false, a missing file yields the defaults (a fresh clone
+    ///   without `config/` still starts); when true, a missing file is an error.
+    public static func load(
+        path: String,
+        environment: [String: String],
+        required: Bool
+    ) throws(ConfigError) -> GatewayConfig {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if required { throw ConfigError(file: path, message: "file not found") }
+            return GatewayConfig()
+        }
+        let text: String
+        do {
+            text = try String(contentsOfFile: path, encoding: .utf8)
+        } catch {
+            throw ConfigError(file: path, message: "cannot read the file: \(error.localizedDescription)")
+        }
+        return try ConfigDecoder(environment: environment).decode(GatewayConfig.self, yaml: text, file: path)
+    }
+}
+
+/// The HTTP listener.
+public struct ServerConfig: Decodable, Hashable, Sendable {
+    public var host: String
+    public var port: Int
+    /// Largest request body accepted; larger bodies are answered 413.
+    public var bodyLimit: ByteCount
+
+    public init(host: String = "127.0.0.1", port: Int = 8080, bodyLimit: ByteCount = .mebibytes(1)) {
+        self.host = host
+        self.port = port
+        self.bodyLimit = bodyLimit
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case host, port
+        case bodyLimit = "body_limit"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = ServerConfig()
+        self.host = try container.decodeIfPresent(String.self, forKey: .host) ?? defaults.host
+        self.port = try container.decodeIfPresent(Int.self, forKey: .port) ?? defaults.port
+        guard (0...65535).contains(port) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .port, in: container, debugDescription: "expected a port between 0 and 65535, found \(port)")
+        }
+        self.bodyLimit = try container.decodeIfPresent(ByteCount.self, forKey: .bodyLimit) ?? defaults.bodyLimit
+    }
+}
+
+/// The SQLite store.
+public struct StorageConfig: Decodable, Hashable, Sendable {
+    /// Database file; its folder is created on first run.
+    public var path: String
+    /// SQLite `synchronous` pragma. `full` (the default) makes every acknowledged commit survive
+    /// power loss; `normal` survives a process crash but may lose the last commits on power loss.
+    public var synchronous: SynchronousMode
+    /// How long a write waits for a lock held by another process before failing (503 to senders).
+    public var busyTimeoutMilliseconds: Int
+    public var groupCommit: GroupCommitConfig
+
+    public init(
+        path: String = "data/delaygate.sqlite",
+        synchronous: SynchronousMode = .full,
+        busyTimeoutMilliseconds: Int = 5000,
+        groupCommit: GroupCommitConfig = GroupCommitConfig()
+    ) {
+        self.path = path
+        self.synchronous = synchronous
+        self.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        self.groupCommit = groupCommit
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case path, synchronous
+        case busyTimeoutMilliseconds = "busy_timeout_ms"
+        case groupCommit = "group_commit"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = StorageConfig()
+        self.path = try container.decodeIfPresent(String.self, forKey: .path) ?? defaults.path
+        self.synchronous = try container.decodeIfPresent(SynchronousMode.self, forKey: .synchronous) ?? defaults.synchronous
+        self.busyTimeoutMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .busyTimeoutMilliseconds) ?? defaults.busyTimeoutMilliseconds
+        self.groupCommit = try container.decodeIfPresent(GroupCommitConfig.self, forKey: .groupCommit) ?? defaults.groupCommit
+    }
+}
+
+/// SQLite's `synchronous` setting.
+public enum SynchronousMode: String, Decodable, Hashable, Sendable, CaseIterable {
+    case off, normal, full, extra
+
+    public init(from decoder: any Decoder) throws {
+        let text = try decoder.singleValueContainer().decode(String.self).lowercased()
+        guard let mode = SynchronousMode(rawValue: text) else {
+            throw DecodingError.dataCorrupted(
+                .init(
+                    codingPath: decoder.codingPath,
+                    debugDescription: "expected one of off, normal, full, extra, found '\(text)'"))
+        }
+        self = mode
+    }
+}
+
+/// The group-commit writer: concurrent writes share one transaction.
+public struct GroupCommitConfig: Decodable, Hashable, Sendable {
+    /// Most writes committed in one transaction.
+    public var maxBatch: Int
+    /// How long the writer may wait for more writes to join a batch before committing, in
+    /// microseconds. 0 commits as soon as the previous commit ends (batches then grow with load).
+    public var maxDelayMicroseconds: Int
+
+    public init(maxBatch: Int = 1024, maxDelayMicroseconds: Int = 0) {
+        self.maxBatch = maxBatch
+        self.maxDelayMicroseconds = maxDelayMicroseconds
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case maxBatch = "max_batch"
+        case maxDelayMicroseconds = "max_delay_us"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = GroupCommitConfig()
+        self.maxBatch = try container.decodeIfPresent(Int.self, forKey: .maxBatch) ?? defaults.maxBatch
+        guard maxBatch >= 1 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .maxBatch, in: container, debugDescription: "expected at least 1, found \(maxBatch)")
+        }
+        self.maxDelayMicroseconds =
+            try container.decodeIfPresent(Int.self, forKey: .maxDelayMicroseconds) ?? defaults.maxDelayMicroseconds
+        guard (0...1_000_000).contains(maxDelayMicroseconds) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .maxDelayMicroseconds, in: container,
+                debugDescription: "expected 0 to 1000000 microseconds, found \(maxDelayMicroseconds)")
+        }
+    }
+}
+
+/// The normalizer that turns inbox rows into events and shipment state.
+public struct NormalizerConfig: Decodable, Hashable, Sendable {
+    /// Most inbox rows normalized in one transaction.
+    public var batchSize: Int
+    /// Accepted deliveries waiting in memory; beyond this the normalizer reads them back from
+    /// the inbox instead (nothing is lost, it only costs a re-parse).
+    public var queueCapacity: Int
+
+    public init(batchSize: Int = 512, queueCapacity: Int = 100_000) {
+        self.batchSize = batchSize
+        self.queueCapacity = queueCapacity
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case batchSize = "batch_size"
+        case queueCapacity = "queue_capacity"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        let defaults = NormalizerConfig()
+        self.batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
+        self.queueCapacity = try container.decodeIfPresent(Int.self, forKey: .queueCapacity) ?? defaults.queueCapacity
+        guard batchSize >= 1 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .batchSize, in: container, debugDescription: "expected at least 1, found \(batchSize)")
+        }
+    }
+}
+
+/// Log output.
+public struct LoggingConfig: Decodable, Hashable, Sendable {
+    /// One of trace, debug, info, notice, warning, error, critical.
+    public var level: String
+
+    public static let levels = ["trace", "debug", "info", "notice", "warning", "error", "critical"]
+
+    public init(level: String = "info") {
+        self.level = level
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case level
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        self.level = try container.decodeIfPresent(String.self, forKey: .level)?.lowercased() ?? "info"
+        guard Self.levels.contains(level) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .level, in: container,
+                debugDescription: "expected one of \(Self.levels.joined(separator: ", ")), found '\(level)'")
+        }
+    }
+}

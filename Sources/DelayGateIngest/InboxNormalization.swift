@@ -1,0 +1,93 @@
+import DelayGateAdapters
+import DelayGateModel
+import DelayGateStorage
+import Foundation
+import GRDB
+
+/// Turns inbox rows into events and shipment state: the step shared by the live normalizer,
+/// its crash recovery and `delaygate inbox reprocess`.
+public enum InboxNormalization {
+    /// One inbox row with the outcome of parsing its body.
+    public struct Item: Sendable {
+        public var inboxID: Int64
+        public var adapter: String
+        public var receivedAt: Date
+        public var parsed: Result<NormalizedPayload, PayloadRejection>
+
+        public init(inboxID: Int64, adapter: String, receivedAt: Date, parsed: Result<NormalizedPayload, PayloadRejection>) {
+            self.inboxID = inboxID
+            self.adapter = adapter
+            self.receivedAt = receivedAt
+            self.parsed = parsed
+        }
+
+        public init(_ delivery: AcceptedDelivery) {
+            self.init(
+                inboxID: delivery.inboxID, adapter: delivery.adapter, receivedAt: delivery.receivedAt,
+                parsed: .success(delivery.payload))
+        }
+
+        /// Parses a stored row with the adapter that now serves its name.
+        public init(record: InboxRecord, catalog: AdapterCatalog) {
+            let parsed: Result<NormalizedPayload, PayloadRejection>
+            if let adapter = catalog.adapter(named: record.adapter) {
+                do throws(PayloadRejection) {
+                    parsed = .success(try adapter.parse(record.body, receivedAt: record.receivedAt))
+                } catch {
+                    parsed = .failure(error)
+                }
+            } else {
+                parsed = .failure(PayloadRejection("adapter '\(record.adapter)' is no longer configured"))
+            }
+            self.init(inboxID: record.id, adapter: record.adapter, receivedAt: record.receivedAt, parsed: parsed)
+        }
+    }
+
+    /// What applying a batch did.
+    public struct Summary: Sendable, Hashable {
+        public var normalized = 0
+        public var rejected = 0
+        public var eventsInserted = 0
+        public var duplicateEvents = 0
+        public var changedShipments: [ShipmentKey] = []
+        /// Adapters of the rows that were rejected here.
+        public var rejectedAdapters: [String] = []
+
+        public init() {}
+    }
+
+    /// Records each item's events and updates its inbox row, one savepoint per item so that an
+    /// item that cannot be written is marked rejected without undoing the others.
+    public static func apply(_ items: [Item], at now: Date, in db: Database) throws -> Summary {
+        var summary = Summary()
+        for item in items {
+            switch item.parsed {
+            case .success(let payload):
+                do {
+                    var outcome = EventStore.Outcome()
+                    try db.inSavepoint {
+                        outcome = try EventStore.record(payload.events, inboxID: item.inboxID, at: now, in: db)
+                        try InboxStore.markNormalized(
+                            id: item.inboxID, eventCount: payload.events.count, note: payload.rejectionNote, at: now,
+                            in: db)
+                        return .commit
+                    }
+                    summary.normalized += 1
+                    summary.eventsInserted += outcome.inserted
+                    summary.duplicateEvents += outcome.duplicates
+                    summary.changedShipments += outcome.changedShipments
+                } catch {
+                    try InboxStore.markRejected(
+                        id: item.inboxID, reason: "could not store the events: \(error)", at: now, in: db)
+                    summary.rejected += 1
+                    summary.rejectedAdapters.append(item.adapter)
+                }
+            case .failure(let rejection):
+                try InboxStore.markRejected(id: item.inboxID, reason: rejection.description, at: now, in: db)
+                summary.rejected += 1
+                summary.rejectedAdapters.append(item.adapter)
+            }
+        }
+        return summary
+    }
+}

@@ -1,0 +1,109 @@
+import DelayGateAdapters
+import DelayGateStorage
+import Foundation
+import Metrics
+
+/// The ingest path behind `POST /webhooks/{adapter}`: verify, parse, commit the raw body to
+/// the inbox, answer, and hand the delivery to the normalizer.
+///
+/// Nothing is stored for a request that fails verification. A verified body that cannot be
+/// parsed is stored as `rejected`, so nothing a sender delivered is lost. ``receive(_:for:)``
+/// returns only once the body is committed: a success means the data is durable.
+public struct IngestService: Sendable {
+    private let writer: GroupCommitWriter
+    private let normalizer: Normalizer
+    private let clock: @Sendable () -> Date
+    private let metricsFactory: any MetricsFactory
+
+    public init(
+        writer: GroupCommitWriter,
+        normalizer: Normalizer,
+        clock: @escaping @Sendable () -> Date = { Date() },
+        metricsFactory: any MetricsFactory = MetricsSystem.factory
+    ) {
+        self.writer = writer
+        self.normalizer = normalizer
+        self.clock = clock
+        self.metricsFactory = metricsFactory
+    }
+
+    /// Receives one request for `adapter`.
+    public func receive(_ request: InboundRequest, for adapter: any InboundAdapter) async throws(IngestError) -> IngestReceipt {
+        let mediaType = try admit(mediaType: request.mediaType, for: adapter)
+
+        let receivedAt = clock()
+        do throws(VerificationFailure) {
+            try adapter.verify(request, now: receivedAt)
+        } catch {
+            count("delaygate_webhook_verification_failures_total", adapter: adapter.name)
+            throw .unauthorized(error)
+        }
+
+        let parsed: NormalizedPayload
+        do throws(PayloadRejection) {
+            parsed = try adapter.parse(request.body, receivedAt: receivedAt)
+        } catch {
+            let entry = InboxEntry(
+                adapter: adapter.name, contentType: mediaType, body: request.body, receivedAt: receivedAt,
+                state: .rejected, reason: error.description)
+            let inboxID = try await commit(entry)
+            throw .rejected(inboxID: inboxID, error)
+        }
+
+        let entry = InboxEntry(
+            adapter: adapter.name, contentType: mediaType, body: request.body, receivedAt: receivedAt, state: .pending)
+        let inboxID = try await commit(entry)
+        normalizer.submit(AcceptedDelivery(inboxID: inboxID, adapter: adapter.name, receivedAt: receivedAt, payload: parsed))
+        return IngestReceipt(inboxID: inboxID, eventCount: parsed.events.count, rejectedItems: parsed.rejectedItems)
+    }
+
+    /// The checks that need no body: the adapter has its secrets and reads this media type.
+    /// - Returns: the media type.
+    @discardableResult
+    public func admit(mediaType: String?, for adapter: any InboundAdapter) throws(IngestError) -> String {
+        let missing = adapter.missingSecrets
+        guard missing.isEmpty else { throw .secretsMissing(adapter: adapter.name, variables: missing) }
+        guard let mediaType, adapter.acceptedMediaTypes.contains(mediaType) else {
+            throw .unsupportedMediaType(received: mediaType, accepted: adapter.acceptedMediaTypes.sorted())
+        }
+        return mediaType
+    }
+
+    private func commit(_ entry: InboxEntry) async throws(IngestError) -> Int64 {
+        do {
+            let id = try await writer.write { db in try InboxStore.append(entry, in: db) }
+            Counter(
+                label: "delaygate_inbox_commits_total",
+                dimensions: [("adapter", entry.adapter), ("state", entry.state.rawValue)], factory: metricsFactory
+            ).increment()
+            return id
+        } catch {
+            throw .storageUnavailable(String(describing: error))
+        }
+    }
+
+    private func count(_ label: String, adapter: String) {
+        Counter(label: label, dimensions: [("adapter", adapter)], factory: metricsFactory).increment()
+    }
+}
+
+/// A committed delivery.
+public struct IngestReceipt: Sendable, Hashable {
+    public var inboxID: Int64
+    public var eventCount: Int
+    public var rejectedItems: [RejectedItem]
+}
+
+/// Why a request was not accepted; each case maps to one HTTP status.
+public enum IngestError: Error, Sendable {
+    /// The adapter's secret variables are unset (503).
+    case secretsMissing(adapter: String, variables: [String])
+    /// The body's media type is not one the adapter reads (415).
+    case unsupportedMediaType(received: String?, accepted: [String])
+    /// The signature or credentials do not check out (401); nothing was stored.
+    case unauthorized(VerificationFailure)
+    /// The body was verified but cannot be used (400); it is stored as rejected under `inboxID`.
+    case rejected(inboxID: Int64, PayloadRejection)
+    /// The inbox could not commit (503); nothing was stored and the sender should retry.
+    case storageUnavailable(String)
+}

@@ -1,0 +1,270 @@
+import DelayGateAdapters
+import DelayGateStorage
+import DequeModule
+import Foundation
+import GRDB
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// Normalizes accepted deliveries into events and shipment state, in batches, behind the
+/// acknowledgement the sender already received.
+///
+/// The ingest path hands each committed delivery over in memory (already parsed, so the body
+/// is parsed once), and the normalizer writes a whole batch through the group-commit writer.
+/// The inbox stays the source of truth: at start-up, after a failed write and whenever the
+/// in-memory queue overflowed, the normalizer reads `pending` rows back from the inbox and
+/// parses them again. Applying a delivery twice is harmless (events are keyed, inbox updates
+/// are conditional), so the two paths may overlap.
+public final class Normalizer: Service, Sendable {
+    public struct Options: Sendable {
+        /// Most deliveries in one transaction.
+        public var batchSize: Int
+        /// Deliveries held in memory; beyond this they are read back from the inbox.
+        public var queueCapacity: Int
+        /// Pause after a failed write before trying again from the inbox.
+        public var retryDelay: Duration
+
+        public init(batchSize: Int = 512, queueCapacity: Int = 100_000, retryDelay: Duration = .seconds(1)) {
+            self.batchSize = batchSize
+            self.queueCapacity = queueCapacity
+            self.retryDelay = retryDelay
+        }
+    }
+
+    private struct State: ~Copyable {
+        var queue = Deque<AcceptedDelivery>()
+        var waiter: CheckedContinuation<Void, Never>?
+        var needsInboxScan = true
+        var isStopping = false
+        /// A batch or an inbox scan is being normalized.
+        var isWorking = false
+        var idleWaiters: [CheckedContinuation<Void, Never>] = []
+
+        var isIdle: Bool { queue.isEmpty && !needsInboxScan && !isWorking }
+    }
+
+    private let database: any DatabaseWriter
+    private let writer: GroupCommitWriter
+    private let catalog: AdapterCatalog
+    private let options: Options
+    private let clock: @Sendable () -> Date
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let metrics: NormalizerMetrics
+
+    public init(
+        database: any DatabaseWriter,
+        writer: GroupCommitWriter,
+        catalog: AdapterCatalog,
+        options: Options = Options(),
+        clock: @escaping @Sendable () -> Date = { Date() },
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        logger: Logger = Logger(label: "delaygate.normalizer")
+    ) {
+        self.database = database
+        self.writer = writer
+        self.catalog = catalog
+        self.options = options
+        self.clock = clock
+        self.logger = logger
+        self.metrics = NormalizerMetrics(factory: metricsFactory)
+    }
+
+    /// Queues a committed delivery; never blocks. When the queue is full the delivery is left
+    /// to the next inbox scan.
+    public func submit(_ delivery: AcceptedDelivery) {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            if state.queue.count >= options.queueCapacity {
+                state.needsInboxScan = true
+            } else {
+                state.queue.append(delivery)
+            }
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Deliveries waiting in memory.
+    public var queueDepth: Int {
+        state.withLock { $0.queue.count }
+    }
+
+    /// Returns once everything submitted so far, and every pending inbox row found by a scan, is
+    /// normalized (or the normalizer has stopped).
+    public func waitUntilIdle() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let idle = state.withLock { state -> Bool in
+                if state.isIdle { return true }
+                state.idleWaiters.append(continuation)
+                return false
+            }
+            if idle { continuation.resume() }
+        }
+    }
+
+    /// Normalizes until graceful shutdown, then finishes what is queued and returns.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                await self.loop()
+            } onCancel: {
+                self.beginStopping()
+            }
+        } onGracefulShutdown: {
+            self.beginStopping()
+        }
+    }
+
+    private func loop() async {
+        while true {
+            if takeInboxScanRequest() {
+                await scanInbox()
+                finishWork()
+            }
+            guard let batch = await nextBatch() else {
+                finishWork()
+                return
+            }
+            await normalize(batch.map(InboxNormalization.Item.init))
+            finishWork()
+        }
+    }
+
+    /// Marks the current batch or scan done and wakes ``waitUntilIdle()`` callers when idle.
+    private func finishWork() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.isWorking = false
+            guard state.isIdle || state.isStopping else { return [] }
+            defer { state.idleWaiters.removeAll() }
+            return state.idleWaiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    private func beginStopping() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.isStopping = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    private func takeInboxScanRequest() -> Bool {
+        state.withLock { state in
+            defer { state.needsInboxScan = false }
+            if state.needsInboxScan { state.isWorking = true }
+            return state.needsInboxScan
+        }
+    }
+
+    private func nextBatch() async -> [AcceptedDelivery]? {
+        while true {
+            enum Step { case batch([AcceptedDelivery]), scan, wait, finish }
+            let step = state.withLock { state -> Step in
+                if !state.queue.isEmpty {
+                    let count = min(options.batchSize, state.queue.count)
+                    let batch = Array(state.queue.prefix(count))
+                    state.queue.removeFirst(count)
+                    state.isWorking = true
+                    metrics.queueDepth.record(state.queue.count)
+                    return .batch(batch)
+                }
+                if state.needsInboxScan { return .scan }
+                return state.isStopping ? .finish : .wait
+            }
+            switch step {
+            case .batch(let batch): return batch
+            case .scan: return []
+            case .finish: return nil
+            case .wait:
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if !state.queue.isEmpty || state.isStopping || state.needsInboxScan { return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+        }
+    }
+
+    /// Reads pending rows back from the inbox, parses and normalizes them.
+    private func scanInbox() async {
+        var afterID: Int64 = 0
+        while true {
+            let records: [InboxRecord]
+            do {
+                records = try await database.read { [afterID, batchSize = options.batchSize] db in
+                    try InboxStore.pending(afterID: afterID, limit: batchSize, in: db)
+                }
+            } catch {
+                logger.error("cannot read pending inbox rows", metadata: ["error": "\(error)"])
+                await requestScanAfterPause()
+                return
+            }
+            guard let last = records.last else { return }
+            if afterID == 0 {
+                logger.info("normalizing inbox rows left pending", metadata: ["from_id": "\(records[0].id)"])
+            }
+            let items = records.map { InboxNormalization.Item(record: $0, catalog: catalog) }
+            guard await normalize(items) else { return }
+            afterID = last.id
+        }
+    }
+
+    /// Writes one batch; false when the write failed (the rows stay pending for a later scan).
+    @discardableResult
+    private func normalize(_ items: [InboxNormalization.Item]) async -> Bool {
+        guard !items.isEmpty else { return true }
+        let clock = self.clock
+        do {
+            let summary = try await writer.write { db in
+                try InboxNormalization.apply(items, at: clock(), in: db)
+            }
+            let committed = clock()
+            for item in items {
+                metrics.lag.record(duration: .milliseconds(Int64(committed.timeIntervalSince(item.receivedAt) * 1000)))
+            }
+            metrics.eventsStored.increment(by: summary.eventsInserted)
+            metrics.eventsDuplicate.increment(by: summary.duplicateEvents)
+            for adapter in summary.rejectedAdapters {
+                Counter(label: "delaygate_normalize_failures_total", dimensions: [("adapter", adapter)], factory: metrics.factory)
+                    .increment()
+            }
+            return true
+        } catch {
+            logger.error("normalization write failed; rows stay pending", metadata: ["rows": "\(items.count)", "error": "\(error)"])
+            await requestScanAfterPause()
+            return false
+        }
+    }
+
+    private func requestScanAfterPause() async {
+        // A back-off after a failed read or write (database busy, disk full), so that a
+        // persistent fault does not spin; the rows wait safely in the inbox meanwhile.
+        try? await Task.sleep(for: options.retryDelay)
+        state.withLock { $0.needsInboxScan = true }
+    }
+}
+
+/// The normalizer's metrics.
+struct NormalizerMetrics: Sendable {
+    let factory: any MetricsFactory
+    let lag: Metrics.Timer
+    let eventsStored: Counter
+    let eventsDuplicate: Counter
+    let queueDepth: Gauge
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        lag = Metrics.Timer(label: "delaygate_normalize_lag_seconds", factory: factory)
+        eventsStored = Counter(label: "delaygate_events_stored_total", factory: factory)
+        eventsDuplicate = Counter(label: "delaygate_events_duplicate_total", factory: factory)
+        queueDepth = Gauge(label: "delaygate_normalize_queue_depth", factory: factory)
+    }
+}

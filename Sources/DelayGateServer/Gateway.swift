@@ -1,0 +1,114 @@
+import DelayGateAdapters
+import DelayGateConfig
+import DelayGateIngest
+import DelayGateStorage
+import Foundation
+import GRDB
+import Hummingbird
+import Logging
+import NIOCore
+import ServiceLifecycle
+
+/// One running gateway: the database, the write path, the normalizer and the HTTP application,
+/// wired from a configuration.
+///
+/// ```swift
+/// let setup = try GatewaySetup.load(path: nil, environment: ProcessInfo.processInfo.environment)
+/// let gateway = try Gateway(setup: setup, logger: logger)
+/// try await gateway.application().runService()
+/// ```
+public struct Gateway: Sendable {
+    public let configuration: GatewayConfig
+    public let catalog: AdapterCatalog
+    public let database: DatabasePool
+    public let writer: GroupCommitWriter
+    public let normalizer: Normalizer
+    public let ingest: IngestService
+    public let metrics: GatewayMetrics
+    public let logger: Logger
+
+    /// Opens the database (creating and migrating it when needed) and builds the services.
+    public init(
+        configuration: GatewayConfig,
+        catalog: AdapterCatalog,
+        metrics: GatewayMetrics = GatewayMetrics(),
+        clock: @escaping @Sendable () -> Date = { Date() },
+        logger: Logger = Logger(label: "delaygate")
+    ) throws {
+        self.configuration = configuration
+        self.catalog = catalog
+        self.metrics = metrics
+        self.logger = logger
+        let storage = configuration.storage
+        database = try GatewayDatabase.open(
+            at: storage.path,
+            options: .init(
+                synchronous: storage.synchronous.rawValue,
+                busyTimeout: .milliseconds(storage.busyTimeoutMilliseconds)))
+        writer = GroupCommitWriter(
+            database: database,
+            options: .init(
+                maxBatch: storage.groupCommit.maxBatch,
+                maxDelay: .microseconds(storage.groupCommit.maxDelayMicroseconds)),
+            metricsFactory: metrics.factory,
+            logger: logger)
+        normalizer = Normalizer(
+            database: database,
+            writer: writer,
+            catalog: catalog,
+            options: .init(
+                batchSize: configuration.normalizer.batchSize, queueCapacity: configuration.normalizer.queueCapacity),
+            clock: clock,
+            metricsFactory: metrics.factory,
+            logger: logger)
+        ingest = IngestService(writer: writer, normalizer: normalizer, clock: clock, metricsFactory: metrics.factory)
+    }
+
+    public init(setup: GatewaySetup, metrics: GatewayMetrics = GatewayMetrics(), logger: Logger = Logger(label: "delaygate"))
+        throws
+    {
+        try self.init(configuration: setup.configuration, catalog: setup.catalog, metrics: metrics, logger: logger)
+    }
+
+    /// The routes, with problem+json errors and request metrics.
+    public func router() -> Router<BasicRequestContext> {
+        let router = Router(context: BasicRequestContext.self)
+        router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
+        router.add(middleware: ProblemMiddleware())
+        WebhookRoutes(catalog: catalog, ingest: ingest, bodyLimit: configuration.server.bodyLimit.bytes)
+            .register(on: router)
+        OperationsRoutes(metrics: metrics, writer: writer, normalizer: normalizer).register(on: router)
+        return router
+    }
+
+    /// The HTTP application with the writer and normalizer as its services.
+    ///
+    /// On shutdown the server stops first (in-flight requests finish and are committed), then the
+    /// normalizer drains its queue, then the writer commits what is left.
+    ///
+    /// - Parameter onServerRunning: called with the bound address (`127.0.0.1:8080`) once the
+    ///   server listens; useful when the configured port is 0.
+    public func application(
+        onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let logger = self.logger
+        return Application(
+            router: router(),
+            configuration: .init(
+                address: .hostname(configuration.server.host, port: configuration.server.port),
+                serverName: nil),
+            services: [writer, normalizer],
+            onServerRunning: { channel in
+                let address = channel.localAddress.map(Self.describe) ?? "unknown"
+                logger.notice("delaygate listening on http://\(address)")
+                await onServerRunning(address)
+            },
+            logger: logger)
+    }
+
+    static func describe(_ address: SocketAddress) -> String {
+        let host = address.ipAddress ?? "?"
+        let port = address.port.map(String.init) ?? "?"
+        return host.contains(":") ? "[\(host)]:\(port)" : "\(host):\(port)"
+    }
+}

@@ -1,0 +1,112 @@
+import DelayGateAdapters
+import DelayGateIngest
+import Foundation
+import Hummingbird
+import NIOCore
+
+/// `POST /webhooks/{adapter}`: the inbound door for carriers and integrators.
+///
+/// Answers `202 Accepted` once the raw body is committed to the inbox (the response names the
+/// inbox row), and RFC 9457 problems otherwise: 404 unknown adapter, 503 adapter without its
+/// secret, 415 wrong media type, 413 body over the limit, 401 bad signature (nothing stored),
+/// 400 unusable body (stored as rejected), 503 storage unavailable (nothing stored; retry).
+struct WebhookRoutes<Context: RequestContext>: Sendable {
+    let catalog: AdapterCatalog
+    let ingest: IngestService
+    let bodyLimit: Int
+
+    func register(on router: Router<Context>) {
+        router.post("webhooks/{adapter}", use: receive)
+    }
+
+    @Sendable
+    func receive(_ request: Request, context: Context) async throws -> Response {
+        let name = try context.parameters.require("adapter")
+        guard let adapter = catalog.adapter(named: name) else {
+            throw ProblemDetails(
+                .notFound, slug: "unknown-adapter", title: "Unknown adapter",
+                detail: "no adapter named '\(name)' is configured", extensions: ["adapter": .string(name)])
+        }
+        do throws(IngestError) {
+            try ingest.admit(mediaType: request.headers[.contentType].map(InboundRequest.mediaType(of:)), for: adapter)
+        } catch {
+            throw Self.problem(for: error, adapter: name)
+        }
+        if let declared = request.headers[.contentLength].flatMap(Int.init), declared > bodyLimit {
+            throw Self.tooLarge(limit: bodyLimit)
+        }
+        var request = request
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.collectBody(upTo: bodyLimit)
+        } catch is NIOTooManyBytesError {
+            throw Self.tooLarge(limit: bodyLimit)
+        }
+        let inbound = InboundRequest(headers: request.headers, body: Data(buffer.readableBytesView))
+        let receipt: IngestReceipt
+        do throws(IngestError) {
+            receipt = try await ingest.receive(inbound, for: adapter)
+        } catch {
+            throw Self.problem(for: error, adapter: name)
+        }
+        let body = Accepted(
+            inboxID: receipt.inboxID, events: receipt.eventCount,
+            rejectedItems: receipt.rejectedItems.isEmpty ? nil : receipt.rejectedItems)
+        return Response(
+            status: .accepted, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: try JSONEncoder().encode(body))))
+    }
+
+    /// The 202 body.
+    struct Accepted: Encodable {
+        var status = "accepted"
+        var inboxID: Int64
+        var events: Int
+        var rejectedItems: [RejectedItem]?
+
+        enum CodingKeys: String, CodingKey {
+            case status, events
+            case inboxID = "inbox_id"
+            case rejectedItems = "rejected_items"
+        }
+    }
+
+    static func tooLarge(limit: Int) -> ProblemDetails {
+        ProblemDetails(
+            .contentTooLarge, slug: "payload-too-large", title: "Payload too large",
+            detail: "the request body exceeds the limit of \(limit) bytes", extensions: ["limit_bytes": .int(limit)])
+    }
+
+    static func problem(for error: IngestError, adapter: String) -> ProblemDetails {
+        switch error {
+        case .secretsMissing(_, let variables):
+            return ProblemDetails(
+                .serviceUnavailable, slug: "adapter-unavailable", title: "Adapter not configured",
+                detail:
+                    "adapter '\(adapter)' cannot verify requests until the environment variable \(variables.joined(separator: ", ")) is set",
+                extensions: ["adapter": .string(adapter), "missing_variables": .array(variables.map(JSONValue.string))])
+        case .unsupportedMediaType(let received, let accepted):
+            return ProblemDetails(
+                .unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported media type",
+                detail: "adapter '\(adapter)' reads \(accepted.joined(separator: " or ")), not \(received ?? "a body without Content-Type")",
+                extensions: ["accepted": .array(accepted.map(JSONValue.string))])
+        case .unauthorized(let failure):
+            return ProblemDetails(
+                .unauthorized, slug: "invalid-signature", title: "Request verification failed", detail: failure.reason)
+        case .rejected(let inboxID, let rejection):
+            var extensions: [String: JSONValue] = ["inbox_id": .int(Int(inboxID))]
+            if !rejection.items.isEmpty {
+                extensions["rejected_items"] = .array(
+                    rejection.items.map { .object(["index": .int($0.index), "reason": .string($0.reason)]) })
+            }
+            return ProblemDetails(
+                .badRequest, slug: "malformed-payload", title: "Payload not usable",
+                detail: rejection.reason + " (the body is kept in the inbox as rejected)", extensions: extensions)
+        case .storageUnavailable:
+            return ProblemDetails(
+                .serviceUnavailable, slug: "storage-unavailable", title: "Storage unavailable",
+                detail: "the inbox could not commit the body; nothing was stored, please retry",
+                headers: [.retryAfter: "1"])
+        }
+    }
+}

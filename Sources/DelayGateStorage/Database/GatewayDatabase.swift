@@ -1,0 +1,53 @@
+import Foundation
+import GRDB
+
+/// Opens DelayGate's SQLite database: a WAL-mode `DatabasePool` with the schema migrated.
+///
+/// ```swift
+/// let pool = try GatewayDatabase.open(at: "data/delaygate.sqlite", options: .init(synchronous: .full))
+/// ```
+public enum GatewayDatabase {
+    /// How the connection is tuned.
+    public struct Options: Sendable {
+        /// SQLite's `synchronous` pragma: `OFF`, `NORMAL`, `FULL` or `EXTRA`.
+        public var synchronous: String
+        /// How long a write waits for another process's lock before failing.
+        public var busyTimeout: Duration
+        public var maximumReaderCount: Int
+
+        public init(synchronous: String = "FULL", busyTimeout: Duration = .seconds(5), maximumReaderCount: Int = 4) {
+            self.synchronous = synchronous
+            self.busyTimeout = busyTimeout
+            self.maximumReaderCount = maximumReaderCount
+        }
+    }
+
+    /// Opens (creating the file and its folder when needed) and migrates the database.
+    public static func open(at path: String, options: Options = Options()) throws -> DatabasePool {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        if !directory.isEmpty, !FileManager.default.fileExists(atPath: directory) {
+            try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+        }
+        let pool = try DatabasePool(path: path, configuration: configuration(options))
+        try Migrations.migrator.migrate(pool)
+        return pool
+    }
+
+    static func configuration(_ options: Options) -> Configuration {
+        var configuration = Configuration()
+        configuration.label = "delaygate"
+        configuration.maximumReaderCount = options.maximumReaderCount
+        let seconds = Double(options.busyTimeout.components.seconds)
+            + Double(options.busyTimeout.components.attoseconds) / 1e18
+        configuration.busyMode = .timeout(seconds)
+        // Foreign keys stay declared in the schema for readers, but the hot insert path does not
+        // pay for their checks: every write goes through code that keeps them consistent.
+        configuration.foreignKeysEnabled = false
+        let synchronous = options.synchronous.uppercased()
+        precondition(["OFF", "NORMAL", "FULL", "EXTRA"].contains(synchronous), "invalid synchronous mode")
+        configuration.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = \(synchronous)")
+        }
+        return configuration
+    }
+}

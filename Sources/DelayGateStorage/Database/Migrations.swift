@@ -1,0 +1,109 @@
+import GRDB
+
+/// The schema, as named append-only migrations. Never edit a shipped migration: add one.
+public enum Migrations {
+    public static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-foundation") { db in
+            // Raw request bodies, exactly as received. Time stamps are milliseconds since 1970 UTC.
+            try db.execute(
+                sql: """
+                    CREATE TABLE inbox (
+                        id INTEGER PRIMARY KEY,
+                        adapter TEXT NOT NULL,
+                        content_type TEXT NOT NULL,
+                        body BLOB NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        state TEXT NOT NULL CHECK (state IN ('pending', 'normalized', 'rejected')),
+                        reason TEXT,
+                        event_count INTEGER,
+                        normalized_at INTEGER
+                    );
+                    -- Partial indexes: a normalized row (nearly all of them) sits in no index.
+                    CREATE INDEX inbox_pending ON inbox(id) WHERE state = 'pending';
+                    CREATE INDEX inbox_rejected ON inbox(id) WHERE state = 'rejected';
+
+                    CREATE TABLE events (
+                        id INTEGER PRIMARY KEY,
+                        dedup_key BLOB NOT NULL UNIQUE,
+                        carrier TEXT NOT NULL,
+                        tracking_number TEXT NOT NULL,
+                        event_at INTEGER NOT NULL,
+                        time_source TEXT NOT NULL CHECK (time_source IN ('offset', 'location', 'assumed')),
+                        time_detail TEXT NOT NULL,
+                        received_at INTEGER NOT NULL,
+                        milestone TEXT NOT NULL,
+                        raw_code TEXT NOT NULL,
+                        raw_text TEXT,
+                        facility_code TEXT,
+                        facility_name TEXT,
+                        city TEXT,
+                        region TEXT,
+                        country TEXT,
+                        latitude REAL,
+                        longitude REAL,
+                        direction TEXT NOT NULL CHECK (direction IN ('forward', 'return')),
+                        carrier_event_id TEXT,
+                        inbox_id INTEGER REFERENCES inbox(id)
+                    );
+                    CREATE INDEX events_by_shipment ON events(carrier, tracking_number, event_at);
+
+                    CREATE TABLE shipments (
+                        id INTEGER PRIMARY KEY,
+                        carrier TEXT NOT NULL,
+                        tracking_number TEXT NOT NULL,
+                        direction TEXT NOT NULL CHECK (direction IN ('forward', 'return')),
+                        milestone TEXT NOT NULL,
+                        raw_code TEXT NOT NULL,
+                        raw_text TEXT,
+                        facility_code TEXT,
+                        facility_name TEXT,
+                        city TEXT,
+                        region TEXT,
+                        country TEXT,
+                        latitude REAL,
+                        longitude REAL,
+                        current_since INTEGER NOT NULL,
+                        last_event_at INTEGER NOT NULL,
+                        first_event_at INTEGER NOT NULL,
+                        next_check_at INTEGER,
+                        state TEXT NOT NULL CHECK (state IN ('open', 'closed')),
+                        event_count INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        UNIQUE (carrier, tracking_number)
+                    );
+                    -- The deadline scheduler reads only due shipments through this index.
+                    CREATE INDEX shipments_next_check ON shipments(next_check_at) WHERE next_check_at IS NOT NULL;
+
+                    CREATE TABLE orders (
+                        id TEXT PRIMARY KEY,
+                        customer_id TEXT,
+                        customer_name TEXT,
+                        customer_phone TEXT,
+                        customer_email TEXT,
+                        customer_app_user_id TEXT,
+                        preferred_channel TEXT NOT NULL,
+                        customer_locale TEXT,
+                        destination_city TEXT,
+                        destination_region TEXT,
+                        destination_country TEXT,
+                        value_amount TEXT NOT NULL,
+                        value_currency TEXT NOT NULL,
+                        promised_delivery_at INTEGER,
+                        presale_supplier_eta INTEGER,
+                        presale_promised_ship_at INTEGER,
+                        is_return INTEGER NOT NULL DEFAULT 0,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE TABLE order_shipments (
+                        order_id TEXT NOT NULL REFERENCES orders(id) ON DELETE CASCADE,
+                        carrier TEXT NOT NULL,
+                        tracking_number TEXT NOT NULL,
+                        PRIMARY KEY (order_id, carrier, tracking_number)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX order_shipments_by_shipment ON order_shipments(carrier, tracking_number);
+                    """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,226 @@
+import Foundation
+import GRDB
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// The one write path to the database: concurrent writers hand their work to this service,
+/// which runs it together in one transaction and answers each caller only after that
+/// transaction has committed.
+///
+/// SQLite allows one writer at a time and pays for durability per commit (`synchronous=FULL`
+/// syncs the WAL on every commit). Committing many requests' rows in one transaction turns
+/// one sync per request into one per batch, which is what lets a durable ingest path keep up
+/// with the HTTP server. Batches form naturally: while one transaction commits, new work
+/// queues up and goes into the next one, so an idle gateway commits each write at once and
+/// a busy one commits hundreds together. `maxDelay` can hold a batch open a little longer.
+///
+/// Each piece of work runs in its own savepoint, so one failing write does not take the
+/// others down with it; a failed commit fails every write of the batch.
+///
+/// ```swift
+/// let writer = GroupCommitWriter(database: pool)
+/// // run `writer` in a ServiceGroup, then from any task:
+/// let id = try await writer.write { db in try InboxStore.append(entry, in: db) }
+/// ```
+public final class GroupCommitWriter: Service, Sendable {
+    /// How batches are formed.
+    public struct Options: Sendable {
+        /// Most writes in one transaction.
+        public var maxBatch: Int
+        /// How long to wait for more writes to join a batch that is not full; zero commits at once.
+        public var maxDelay: Duration
+
+        public init(maxBatch: Int = 1024, maxDelay: Duration = .zero) {
+            precondition(maxBatch >= 1, "maxBatch must be at least 1")
+            self.maxBatch = maxBatch
+            self.maxDelay = maxDelay
+        }
+    }
+
+    /// A write handed to the writer.
+    struct PendingWrite: Sendable {
+        typealias Completion = @Sendable (Result<Void, any Error>) -> Void
+        /// Runs the work inside the transaction; the returned closure answers the caller once
+        /// the commit outcome is known.
+        let perform: @Sendable (Database) -> Completion
+        /// Answers the caller with an error when the work never ran.
+        let fail: @Sendable (any Error) -> Void
+    }
+
+    private struct State: ~Copyable {
+        var pending: [PendingWrite] = []
+        var waiter: CheckedContinuation<Void, Never>?
+        var isStopping = false
+        var isStopped = false
+    }
+
+    private let database: any DatabaseWriter
+    private let options: Options
+    private let logger: Logger
+    private let state = Mutex(State())
+    private let batchSizes: Recorder
+    private let commitDuration: Metrics.Timer
+    private let commitFailures: Counter
+
+    public init(
+        database: any DatabaseWriter,
+        options: Options = Options(),
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        logger: Logger = Logger(label: "delaygate.writer")
+    ) {
+        self.database = database
+        self.options = options
+        self.logger = logger
+        self.batchSizes = Recorder(label: "delaygate_group_commit_batch_size", factory: metricsFactory)
+        self.commitDuration = Metrics.Timer(label: "delaygate_group_commit_duration_seconds", factory: metricsFactory)
+        self.commitFailures = Counter(label: "delaygate_group_commit_failures_total", factory: metricsFactory)
+    }
+
+    /// Runs `work` in the next group transaction and returns its result once that transaction
+    /// has committed.
+    ///
+    /// - Throws: the error `work` threw (its changes are rolled back, the batch's others are
+    ///   not), the commit's error (nothing of the batch was stored), or
+    ///   ``StorageError/writerStopped`` once the writer has shut down.
+    public func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
+            let pending = PendingWrite { db in
+                do {
+                    var value: T?
+                    try db.inSavepoint {
+                        value = try work(db)
+                        return .commit
+                    }
+                    let result = value!
+                    return { commit in continuation.resume(with: commit.map { result }) }
+                } catch {
+                    return { _ in continuation.resume(throwing: error) }
+                }
+            } fail: { error in
+                continuation.resume(throwing: error)
+            }
+            if !enqueue(pending) {
+                continuation.resume(throwing: StorageError.writerStopped)
+            }
+        }
+    }
+
+    /// Number of writes waiting for the next transaction.
+    public var queueDepth: Int {
+        state.withLock { $0.pending.count }
+    }
+
+    private func enqueue(_ pending: PendingWrite) -> Bool {
+        let (accepted, waiter) = state.withLock { state -> (Bool, CheckedContinuation<Void, Never>?) in
+            guard !state.isStopped else { return (false, nil) }
+            state.pending.append(pending)
+            let waiter = state.waiter
+            state.waiter = nil
+            return (true, waiter)
+        }
+        waiter?.resume()
+        return accepted
+    }
+
+    /// Commits batches until graceful shutdown; then commits what is queued and returns.
+    public func run() async throws {
+        await withGracefulShutdownHandler {
+            await withTaskCancellationHandler {
+                while let batch = await nextBatch() {
+                    await commit(batch)
+                }
+            } onCancel: {
+                self.beginStopping()
+            }
+        } onGracefulShutdown: {
+            self.beginStopping()
+        }
+        let stragglers = state.withLock { state -> [PendingWrite] in
+            state.isStopped = true
+            defer { state.pending.removeAll() }
+            return state.pending
+        }
+        if !stragglers.isEmpty { await commit(stragglers) }
+    }
+
+    private func beginStopping() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            state.isStopping = true
+            defer { state.waiter = nil }
+            return state.waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Waits for work; nil when stopping with nothing left.
+    private func nextBatch() async -> [PendingWrite]? {
+        while true {
+            enum Step { case batch([PendingWrite]), wait, finish }
+            let step = state.withLock { state -> Step in
+                if !state.pending.isEmpty { return .batch(takeBatch(&state)) }
+                return state.isStopping ? .finish : .wait
+            }
+            switch step {
+            case .finish:
+                return nil
+            case .batch(var batch):
+                if (batch.count < options.maxBatch) && (options.maxDelay > .zero) {
+                    try? await Task.sleep(for: options.maxDelay)
+                    let more = state.withLock { state in
+                        takeBatch(&state, limit: options.maxBatch - batch.count)
+                    }
+                    batch.append(contentsOf: more)
+                }
+                return batch
+            case .wait:
+                await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                    let resumeNow = state.withLock { state -> Bool in
+                        if !state.pending.isEmpty || state.isStopping { return true }
+                        state.waiter = continuation
+                        return false
+                    }
+                    if resumeNow { continuation.resume() }
+                }
+            }
+        }
+    }
+
+    private func takeBatch(_ state: inout State, limit: Int? = nil) -> [PendingWrite] {
+        let count = min(state.pending.count, limit ?? options.maxBatch)
+        guard count > 0 else { return [] }
+        if count == state.pending.count {
+            defer { state.pending.removeAll(keepingCapacity: true) }
+            return state.pending
+        }
+        defer { state.pending.removeFirst(count) }
+        return Array(state.pending.prefix(count))
+    }
+
+    private func commit(_ batch: [PendingWrite]) async {
+        let started = ContinuousClock.now
+        batchSizes.record(batch.count)
+        let completions = Mutex<[PendingWrite.Completion]>([])
+        do {
+            try await database.write { db in
+                let produced = batch.map { $0.perform(db) }
+                completions.withLock { $0 = produced }
+            }
+            commitDuration.record(duration: ContinuousClock.now - started)
+            for complete in completions.withLock({ $0 }) { complete(.success(())) }
+        } catch {
+            commitFailures.increment()
+            logger.error("group commit failed", metadata: ["writes": "\(batch.count)", "error": "\(error)"])
+            // The transaction was rolled back, so every write of the batch fails, including those
+            // whose own work succeeded; their callers answer 503 and the senders retry.
+            let failure = StorageError.commitFailed(String(describing: error))
+            let produced = completions.withLock { $0 }
+            if produced.count == batch.count {
+                for complete in produced { complete(.failure(failure)) }
+            } else {
+                for pending in batch { pending.fail(failure) }
+            }
+        }
+    }
+}

@@ -1,0 +1,42 @@
+import ArgumentParser
+import DelayGateAdapters
+import DelayGateConfig
+import DelayGateServer
+import Foundation
+
+struct CheckCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check",
+        abstract: "Validate the gateway configuration and every adapter file.",
+        discussion: """
+            Prints each problem as one line naming the file, the line and the key, and exits \
+            with status 1 when there is any error. Warnings (such as an adapter whose secret \
+            variable is unset) do not fail the check.
+            """)
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let setup = try loadSetup(path: options.config, environment: ProcessInfo.processInfo.environment)
+        let config = setup.configuration
+        print(
+            "ok: \(options.config ?? GatewayConfigDefaults.path) — listen \(config.server.host):\(config.server.port), "
+                + "database \(config.storage.path) (synchronous \(config.storage.synchronous.rawValue)), "
+                + "body limit \(config.server.bodyLimit)")
+        if setup.catalog.names.isEmpty {
+            print("no adapters in \(config.adaptersDirectory)/")
+        }
+        for name in setup.catalog.names {
+            guard let adapter = setup.catalog.adapter(named: name) else { continue }
+            let file = setup.catalog.files[name] ?? "?"
+            print("adapter \(name) (\(adapter.kind)) from \(file): POST /webhooks/\(name)")
+        }
+        for warning in setup.warnings {
+            print("warning: \(warning)")
+        }
+    }
+}
+
+enum GatewayConfigDefaults {
+    static let path = "config/gateway.yaml"
+}
