@@ -132,7 +132,13 @@ let package = Package(
         ),
         .testTarget(
             name: "DelayGateStorageTests",
-            dependencies: ["DelayGateStorage", "DelayGateModel"],
+            dependencies: [
+                "DelayGateStorage",
+                "DelayGateModel",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -143,8 +149,17 @@ let package = Package(
         .testTarget(
             name: "DelayGateServerTests",
             dependencies: [
+                "DelayGateAdapters",
+                "DelayGateConfig",
+                "DelayGateIngest",
+                "DelayGateModel",
                 "DelayGateServer",
+                "DelayGateStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

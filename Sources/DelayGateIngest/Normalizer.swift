@@ -37,6 +37,9 @@ public final class Normalizer: Service, Sendable {
         var queue = Deque<AcceptedDelivery>()
         var waiter: CheckedContinuation<Void, Never>?
         var needsInboxScan = true
+        /// The highest inbox id the next scan needs to read: at start-up, the last row committed
+        /// before this process existed (later rows come through the queue); nil for no bound.
+        var scanLimit: Int64?
         var isStopping = false
         /// A batch or an inbox scan is being normalized.
         var isWorking = false
@@ -70,6 +73,14 @@ public final class Normalizer: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.metrics = NormalizerMetrics(factory: metricsFactory)
+        // Rows committed from now on arrive through `submit`; only older pending rows (left by a
+        // crash) need the start-up scan. Reading the bound here, before any service runs, keeps
+        // the scan from normalizing a fresh delivery a second time.
+        // If the read fails the scan is unbounded: slower, never wrong.
+        let lastExisting = try? database.read { db in
+            try Int64.fetchOne(db, sql: "SELECT COALESCE(MAX(id), 0) FROM inbox") ?? 0
+        }
+        state.withLock { $0.scanLimit = lastExisting }
     }
 
     /// Queues a committed delivery; never blocks. When the queue is full the delivery is left
@@ -78,6 +89,7 @@ public final class Normalizer: Service, Sendable {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             if state.queue.count >= options.queueCapacity {
                 state.needsInboxScan = true
+                state.scanLimit = nil
             } else {
                 state.queue.append(delivery)
             }
@@ -120,8 +132,9 @@ public final class Normalizer: Service, Sendable {
 
     private func loop() async {
         while true {
-            if takeInboxScanRequest() {
-                await scanInbox()
+            let scan = takeInboxScanRequest()
+            if scan.due {
+                await scanInbox(upTo: scan.limit)
                 finishWork()
             }
             guard let batch = await nextBatch() else {
@@ -153,11 +166,15 @@ public final class Normalizer: Service, Sendable {
         waiter?.resume()
     }
 
-    private func takeInboxScanRequest() -> Bool {
+    /// Whether a scan is due, and up to which id.
+    private func takeInboxScanRequest() -> (due: Bool, limit: Int64?) {
         state.withLock { state in
-            defer { state.needsInboxScan = false }
+            defer {
+                state.needsInboxScan = false
+                state.scanLimit = nil
+            }
             if state.needsInboxScan { state.isWorking = true }
-            return state.needsInboxScan
+            return (state.needsInboxScan, state.scanLimit)
         }
     }
 
@@ -194,9 +211,9 @@ public final class Normalizer: Service, Sendable {
     }
 
     /// Reads pending rows back from the inbox, parses and normalizes them.
-    private func scanInbox() async {
+    private func scanInbox(upTo limit: Int64?) async {
         var afterID: Int64 = 0
-        while true {
+        while afterID < (limit ?? .max) {
             let records: [InboxRecord]
             do {
                 records = try await database.read { [afterID, batchSize = options.batchSize] db in
@@ -207,11 +224,12 @@ public final class Normalizer: Service, Sendable {
                 await requestScanAfterPause()
                 return
             }
-            guard let last = records.last else { return }
+            let inRange = records.filter { $0.id <= (limit ?? .max) }
+            guard let last = inRange.last else { return }
             if afterID == 0 {
                 logger.info("normalizing inbox rows left pending", metadata: ["from_id": "\(records[0].id)"])
             }
-            let items = records.map { InboxNormalization.Item(record: $0, catalog: catalog) }
+            let items = inRange.map { InboxNormalization.Item(record: $0, catalog: catalog) }
             guard await normalize(items) else { return }
             afterID = last.id
         }

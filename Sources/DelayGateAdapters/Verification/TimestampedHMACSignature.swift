@@ -39,6 +39,7 @@ public struct TimestampedHMACSignature: Sendable {
         }
         var timestamp: String?
         var signatures: [Data] = []
+        var sawSignature = false
         for part in headerValue.split(separator: ",") {
             let pair = part.split(separator: "=", maxSplits: 1)
             guard pair.count == 2 else { continue }
@@ -46,14 +47,15 @@ public struct TimestampedHMACSignature: Sendable {
             let value = pair[1].trimmingCharacters(in: .whitespaces)
             if name == "t" {
                 timestamp = value
-            } else if name == "v1", let bytes = Hex.decode(value), bytes.count == SHA256.byteCount {
-                signatures.append(bytes)
+            } else if name == "v1" {
+                sawSignature = true
+                if let bytes = Hex.decode(value), bytes.count == SHA256.byteCount { signatures.append(bytes) }
             }
         }
         guard let timestamp, let seconds = Int64(timestamp) else {
             throw VerificationFailure("\(headerName) has no t=<unix time> part")
         }
-        guard !signatures.isEmpty else {
+        guard sawSignature else {
             throw VerificationFailure("\(headerName) has no v1=<hex HMAC-SHA256> part")
         }
         let skew = abs(now.timeIntervalSince1970 - Double(seconds))

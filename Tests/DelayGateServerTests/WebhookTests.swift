@@ -1,0 +1,353 @@
+import DelayGateAdapters
+import DelayGateConfig
+import DelayGateIngest
+import DelayGateModel
+import DelayGateServer
+import DelayGateStorage
+import Foundation
+import GRDB
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import NIOCore
+import Testing
+
+struct ProblemJSON: Decodable {
+    var type: String
+    var title: String
+    var status: Int
+    var detail: String?
+    var inbox_id: Int64?
+    var missing_variables: [String]?
+}
+
+func expectProblem(_ response: TestResponse, type: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+    let decoded = try problem(response)
+    #expect(decoded.type == type, sourceLocation: sourceLocation)
+}
+
+func problem(_ response: TestResponse) throws -> ProblemJSON {
+    #expect(response.headers[.contentType] == "application/problem+json")
+    return try JSONDecoder().decode(ProblemJSON.self, from: Data(response.body.readableBytesView))
+}
+
+@Suite("POST /webhooks/{adapter}", .timeLimit(.minutes(1)))
+struct WebhookTests {
+    @Test("a signed event is accepted, committed to the inbox and normalized into an event and shipment state")
+    func acceptedAndStored() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        let body = TestGateway.batch([("picked_up", 8), ("hub_arrival", 14)])
+        try await test.gateway.application().test(.router) { client in
+            try await client.execute(
+                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
+                body: ByteBuffer(string: body)
+            ) { response in
+                #expect(response.status == .accepted)
+                struct Accepted: Decodable { var status: String; var inbox_id: Int64; var events: Int }
+                let accepted = try JSONDecoder().decode(Accepted.self, from: Data(response.body.readableBytesView))
+                #expect(accepted.status == "accepted")
+                #expect(accepted.events == 2)
+                let row = try await test.database.read { db in try InboxStore.record(id: accepted.inbox_id, in: db) }
+                #expect(row?.body == Data(body.utf8))
+                #expect(row?.adapter == "integrator")
+            }
+            await test.gateway.normalizer.waitUntilIdle()
+        }
+        #expect(try await test.inboxCounts() == [.normalized: 1])
+        #expect(try await test.eventCount() == 2)
+        let shipment = try await test.database.read { db in
+            try ShipmentStore.shipment(ShipmentKey(carrier: "sf-express", trackingNumber: "SF1400000001"), in: db)
+        }
+        #expect(shipment?.milestone == .hubArrival)
+        #expect(shipment?.node.facilityName == "杭州转运中心")
+    }
+
+    @Test("a bad, stale or missing signature is refused with 401 and nothing is stored")
+    func badSignature() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        let body = TestGateway.batch([("picked_up", 8)])
+        let cases: [HTTPFields] = [
+            TestGateway.signedHeaders(body, secret: "wrong-secret"),
+            TestGateway.signedHeaders(body, time: Date().addingTimeInterval(-600)),
+            TestGateway.signedHeaders(body, time: Date().addingTimeInterval(600)),
+            TestGateway.signedHeaders(#"{"events": []}"#),  // signature of another body
+            [.contentType: "application/json"],
+        ]
+        try await test.gateway.application().test(.router) { client in
+            for headers in cases {
+                try await client.execute(
+                    uri: "/webhooks/integrator", method: .post, headers: headers, body: ByteBuffer(string: body)
+                ) { response in
+                    #expect(response.status == .unauthorized)
+                    try expectProblem(response, type: "urn:delaygate:problem:invalid-signature")
+                }
+            }
+        }
+        #expect(try await test.inboxCounts().isEmpty)
+        #expect(try await test.eventCount() == 0)
+    }
+
+    @Test("the same event delivered five times is stored once")
+    func duplicates() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        let body = TestGateway.batch([("picked_up", 8), ("hub_arrival", 14)], idPrefix: "evt")
+        try await test.gateway.application().test(.router) { client in
+            for _ in 0..<5 {
+                try await client.execute(
+                    uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
+                    body: ByteBuffer(string: body)
+                ) { #expect($0.status == .accepted) }
+            }
+            await test.gateway.normalizer.waitUntilIdle()
+        }
+        #expect(try await test.inboxCounts() == [.normalized: 5])  // every delivery is kept raw
+        #expect(try await test.eventCount() == 2)
+        let shipment = try await test.database.read { db in
+            try ShipmentStore.shipment(ShipmentKey(carrier: "sf-express", trackingNumber: "SF1400000001"), in: db)
+        }
+        #expect(shipment?.eventCount == 2)
+    }
+
+    @Test("a late hub_arrival after delivered is stored but does not reopen the shipment")
+    func outOfOrder() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        try await test.gateway.application().test(.router) { client in
+            for events in [[("picked_up", 8)], [("delivered", 20)], [("hub_arrival", 14)]] {
+                let body = TestGateway.batch(events)
+                try await client.execute(
+                    uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
+                    body: ByteBuffer(string: body)
+                ) { #expect($0.status == .accepted) }
+                await test.gateway.normalizer.waitUntilIdle()
+            }
+        }
+        #expect(try await test.eventCount() == 3)
+        let shipment = try await test.database.read { db in
+            try ShipmentStore.shipment(ShipmentKey(carrier: "sf-express", trackingNumber: "SF1400000001"), in: db)
+        }
+        #expect(shipment?.milestone == .delivered)
+        #expect(shipment?.state == .closed)
+    }
+
+    @Test("a verified but malformed body is answered 400 and kept in the inbox as rejected")
+    func malformed() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        let body = #"{"events": [ {"carrier": "sf-express""#
+        try await test.gateway.application().test(.router) { client in
+            try await client.execute(
+                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
+                body: ByteBuffer(string: body)
+            ) { response in
+                #expect(response.status == .badRequest)
+                let problem = try problem(response)
+                #expect(problem.type == "urn:delaygate:problem:malformed-payload")
+                #expect(problem.detail?.contains("malformed JSON") == true)
+                let id = try #require(problem.inbox_id)
+                let row = try await test.database.read { db in try InboxStore.record(id: id, in: db) }
+                #expect(row?.state == .rejected)
+                #expect(row?.body == Data(body.utf8))
+                #expect(row?.reason?.contains("malformed JSON") == true)
+            }
+        }
+        #expect(try await test.eventCount() == 0)
+    }
+
+    @Test("a partially bad batch keeps the good events and lists the bad items")
+    func partialBatch() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        let body = #"{"events": [{"carrier": "zto", "tracking_number": "Z1", "time": "2026-11-11T08:00:00Z", "milestone": "picked_up"}, {"carrier": "zto", "time": "bad"}]}"#
+        try await test.gateway.application().test(.router) { client in
+            try await client.execute(
+                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
+                body: ByteBuffer(string: body)
+            ) { response in
+                #expect(response.status == .accepted)
+                struct Accepted: Decodable { var events: Int; var rejected_items: [RejectedItem] }
+                let accepted = try JSONDecoder().decode(Accepted.self, from: Data(response.body.readableBytesView))
+                #expect(accepted.events == 1)
+                #expect(accepted.rejected_items.map(\.index) == [1])
+            }
+            await test.gateway.normalizer.waitUntilIdle()
+        }
+        let row = try #require(try await test.database.read { db in try InboxStore.list(limit: 1, in: db) }.first)
+        #expect(row.state == .normalized)
+        #expect(row.reason?.contains("item 1") == true)
+    }
+
+    @Test("unknown adapter 404, wrong media type 415, body over the limit 413, all as problem+json")
+    func clientErrors() async throws {
+        let test = try TestGateway(bodyLimit: .kibibytes(1))
+        defer { test.remove() }
+        let body = TestGateway.batch([("picked_up", 8)])
+        let big = #"{"events": [], "padding": "\#(String(repeating: "x", count: 2048))"}"#
+        try await test.gateway.application().test(.router) { client in
+            try await client.execute(
+                uri: "/webhooks/nope", method: .post, headers: TestGateway.signedHeaders(body), body: ByteBuffer(string: body)
+            ) { response in
+                #expect(response.status == .notFound)
+                try expectProblem(response, type: "urn:delaygate:problem:unknown-adapter")
+            }
+            var plain = TestGateway.signedHeaders(body)
+            plain[.contentType] = "text/plain"
+            try await client.execute(uri: "/webhooks/integrator", method: .post, headers: plain, body: ByteBuffer(string: body)) {
+                #expect($0.status == .unsupportedMediaType)
+                try expectProblem($0, type: "urn:delaygate:problem:unsupported-media-type")
+            }
+            try await client.execute(
+                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(big), body: ByteBuffer(string: big)
+            ) {
+                #expect($0.status == .contentTooLarge)
+                try expectProblem($0, type: "urn:delaygate:problem:payload-too-large")
+            }
+            try await client.execute(uri: "/no/such/route", method: .get) {
+                #expect($0.status == .notFound)
+                try expectProblem($0, type: "urn:delaygate:problem:not-found")
+            }
+        }
+        #expect(try await test.inboxCounts().isEmpty)
+    }
+
+    @Test("an adapter whose secret variable is unset answers 503 naming the variable")
+    func missingSecret() async throws {
+        let test = try TestGateway(environment: [:])
+        defer { test.remove() }
+        let body = TestGateway.batch([("picked_up", 8)])
+        try await test.gateway.application().test(.router) { client in
+            try await client.execute(
+                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
+                body: ByteBuffer(string: body)
+            ) { response in
+                #expect(response.status == .serviceUnavailable)
+                let problem = try problem(response)
+                #expect(problem.type == "urn:delaygate:problem:adapter-unavailable")
+                #expect(problem.missing_variables == ["TEST_HOOK_SECRET"])
+                #expect(problem.detail?.contains("TEST_HOOK_SECRET") == true)
+            }
+            try await client.execute(uri: "/healthz", method: .get) { #expect($0.status == .ok) }
+        }
+        #expect(try await test.inboxCounts().isEmpty)
+    }
+
+    @Test("inbox reprocess re-normalizes rows rejected before a fix")
+    func reprocess() async throws {
+        // The adapter at first has no default carrier, so events without one are rejected.
+        let test = try TestGateway()
+        defer { test.remove() }
+        let body = #"{"events": [{"tracking_number": "YT9", "time": "2026-11-11T08:00:00+08:00", "milestone": "picked_up"}]}"#
+        try await test.gateway.application().test(.router) { client in
+            try await client.execute(
+                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
+                body: ByteBuffer(string: body)
+            ) { #expect($0.status == .badRequest) }
+        }
+        #expect(try await test.inboxCounts() == [.rejected: 1])
+
+        // The fix: the adapter now names the carrier. Reprocessing uses the adapters as they are now.
+        let fixed = AdapterCatalog.load(
+            directory: test.gateway.configuration.adaptersDirectory, environment: ["TEST_HOOK_SECRET": TestGateway.secret])
+        try (TestGateway.integrator + "\n  carrier: yto\n").write(
+            toFile: test.gateway.configuration.adaptersDirectory + "/integrator.yaml", atomically: true, encoding: .utf8)
+        let reloaded = AdapterCatalog.load(
+            directory: test.gateway.configuration.adaptersDirectory, environment: ["TEST_HOOK_SECRET": TestGateway.secret])
+        #expect(fixed.catalog.names == reloaded.catalog.names)
+
+        let report = try await InboxReprocessor(database: test.database, catalog: reloaded.catalog).reprocess(states: [.rejected])
+        #expect(report.rows == 1)
+        #expect(report.summary.normalized == 1)
+        #expect(report.summary.eventsInserted == 1)
+        #expect(try await test.inboxCounts() == [.normalized: 1])
+        let shipment = try await test.database.read { db in
+            try ShipmentStore.shipment(ShipmentKey(carrier: "yto", trackingNumber: "YT9"), in: db)
+        }
+        #expect(shipment?.milestone == .pickedUp)
+
+        // Reprocessing again stores nothing twice.
+        let again = try await InboxReprocessor(database: test.database, catalog: reloaded.catalog).reprocess(
+            states: Set(InboxState.allCases))
+        #expect(again.summary.eventsInserted == 0)
+        #expect(again.summary.duplicateEvents == 1)
+        #expect(try await test.eventCount() == 1)
+    }
+
+    @Test("rows left pending by a crash are normalized when the gateway starts")
+    func recoveryAtStart() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        let body = TestGateway.batch([("picked_up", 8), ("hub_arrival", 12)])
+        // Simulate a crash between the inbox commit and normalization.
+        try await test.database.write { db in
+            try InboxStore.append(
+                InboxEntry(
+                    adapter: "integrator", contentType: "application/json", body: Data(body.utf8), receivedAt: Date(),
+                    state: .pending),
+                in: db)
+        }
+        // The next process on the same database finds the row and normalizes it.
+        let restarted = try Gateway(configuration: test.gateway.configuration, catalog: test.gateway.catalog)
+        try await restarted.application().test(.router) { _ in
+            await restarted.normalizer.waitUntilIdle()
+        }
+        #expect(try await test.inboxCounts() == [.normalized: 1])
+        #expect(try await test.eventCount() == 2)
+    }
+}
+
+@Suite("Operations endpoints", .timeLimit(.minutes(1)))
+struct OperationsTests {
+    @Test("/metrics exposes requests, inbox commits, batch sizes, failures and lag")
+    func metrics() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        let good = TestGateway.batch([("picked_up", 8)])
+        let bad = "{"
+        try await test.gateway.application().test(.router) { client in
+            try await client.execute(
+                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(good), body: ByteBuffer(string: good)
+            ) { #expect($0.status == .accepted) }
+            try await client.execute(
+                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(bad), body: ByteBuffer(string: bad)
+            ) { #expect($0.status == .badRequest) }
+            await test.gateway.normalizer.waitUntilIdle()
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(response.status == .ok)
+                let text = String(buffer: response.body)
+                for expected in [
+                    #"delaygate_http_requests_total{method="POST",route="/webhooks/{adapter}",status="202"} 1"#,
+                    #"delaygate_http_requests_total{method="POST",route="/webhooks/{adapter}",status="400"} 1"#,
+                    #"delaygate_inbox_commits_total{adapter="integrator",state="pending"} 1"#,
+                    #"delaygate_inbox_commits_total{adapter="integrator",state="rejected"} 1"#,
+                    "delaygate_group_commit_batch_size_count",
+                    "delaygate_normalize_lag_seconds_count 1",
+                    "delaygate_events_stored_total 1",
+                    "delaygate_normalize_queue_depth 0",
+                ] {
+                    #expect(text.contains(expected), "missing \(expected)")
+                }
+            }
+        }
+    }
+
+    @Test("a live server on an ephemeral 127.0.0.1 port accepts a signed webhook")
+    func live() async throws {
+        let test = try TestGateway(port: 0)
+        defer { test.remove() }
+        let body = TestGateway.batch([("picked_up", 8)])
+        try await test.gateway.application().test(.live) { client in
+            try await client.execute(uri: "/healthz", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
+            }
+            try await client.execute(
+                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
+                body: ByteBuffer(string: body)
+            ) { #expect($0.status == .accepted) }
+        }
+        #expect(try await test.inboxCounts()[.normalized] == 1)
+    }
+}
