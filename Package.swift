@@ -168,8 +168,12 @@ let package = Package(
             name: "EndToEndTests",
             dependencies: [
                 "delaygate",
-                "DelayGateServer",
+                "DelayGateAdapters",
+                "DelayGateStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

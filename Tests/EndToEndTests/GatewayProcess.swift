@@ -1,0 +1,167 @@
+import Foundation
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The built `delaygate` binary, run as a child process.
+final class GatewayProcess: Sendable {
+    enum Failure: Error, CustomStringConvertible {
+        case binaryMissing(String)
+        case exitedBeforeListening(status: Int32, output: String)
+
+        var description: String {
+            switch self {
+            case .binaryMissing(let path): "no delaygate binary at \(path); build it with `swift build`"
+            case .exitedBeforeListening(let status, let output): "delaygate exited with \(status) before listening:\n\(output)"
+            }
+        }
+    }
+
+    /// The `delaygate` executable built next to this test bundle.
+    static var binary: String {
+        let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("delaygate").path }
+        return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
+    }
+
+    private struct State {
+        var output = ""
+        var address: String?
+        var addressWaiters: [CheckedContinuation<String?, Never>] = []
+        var exitStatus: Int32?
+        var exitWaiters: [CheckedContinuation<Int32, Never>] = []
+    }
+
+    /// Shared with the pipe and termination handlers.
+    private final class Shared: Sendable {
+        let state = Mutex(State())
+    }
+
+    private let process: Process
+    private let shared = Shared()
+
+    /// Starts `delaygate` with `arguments`; stdout and stderr are collected.
+    init(arguments: [String], environment: [String: String], workingDirectory: String) throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw Failure.binaryMissing(Self.binary) }
+        process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.binary)
+        process.arguments = arguments
+        process.environment = environment.merging(["PATH": "/usr/bin:/bin"]) { current, _ in current }
+        process.currentDirectoryURL = URL(fileURLWithPath: workingDirectory)
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        let shared = self.shared
+        pipe.fileHandleForReading.readabilityHandler = { handle in
+            let data = handle.availableData
+            guard !data.isEmpty else {
+                handle.readabilityHandler = nil
+                return
+            }
+            let waiters = shared.state.withLock { state -> ([CheckedContinuation<String?, Never>], String?) in
+                state.output += String(decoding: data, as: UTF8.self)
+                guard state.address == nil, let range = state.output.range(of: "listening on http://") else { return ([], nil) }
+                let rest = state.output[range.upperBound...]
+                guard let end = rest.firstIndex(where: { $0.isWhitespace }) else { return ([], nil) }
+                state.address = String(rest[..<end])
+                defer { state.addressWaiters.removeAll() }
+                return (state.addressWaiters, state.address)
+            }
+            for waiter in waiters.0 { waiter.resume(returning: waiters.1) }
+        }
+        process.terminationHandler = { process in
+            let (exitWaiters, addressWaiters) = shared.state.withLock { state in
+                state.exitStatus = process.terminationStatus
+                defer {
+                    state.exitWaiters.removeAll()
+                    state.addressWaiters.removeAll()
+                }
+                return (state.exitWaiters, state.addressWaiters)
+            }
+            for waiter in exitWaiters { waiter.resume(returning: process.terminationStatus) }
+            for waiter in addressWaiters { waiter.resume(returning: nil) }
+        }
+        try process.run()
+    }
+
+    /// Everything the process printed so far.
+    var output: String { shared.state.withLock { $0.output } }
+
+    /// Waits for the "listening on http://HOST:PORT" line and returns `HOST:PORT`.
+    func listeningAddress() async throws -> String {
+        let address = await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            let known = shared.state.withLock { state -> String?? in
+                if let address = state.address { return .some(address) }
+                if state.exitStatus != nil { return .some(nil) }
+                state.addressWaiters.append(continuation)
+                return .none
+            }
+            if let known { continuation.resume(returning: known) }
+        }
+        guard let address else {
+            throw Failure.exitedBeforeListening(status: shared.state.withLock { $0.exitStatus } ?? -1, output: output)
+        }
+        return address
+    }
+
+    func signal(_ signal: Int32) {
+        kill(process.processIdentifier, signal)
+    }
+
+    /// Waits for the process to exit and returns its status.
+    func exitStatus() async -> Int32 {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
+            let status = shared.state.withLock { state -> Int32? in
+                if let status = state.exitStatus { return status }
+                state.exitWaiters.append(continuation)
+                return nil
+            }
+            if let status { continuation.resume(returning: status) }
+        }
+    }
+}
+
+/// A gateway configuration in a temporary folder.
+struct GatewayFolder {
+    static let secret = "e2e-secret-9f3c2a"
+    let root: String
+
+    init(adapterFiles: [String: String]? = nil, synchronous: String = "full") throws {
+        root = FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-e2e-\(UUID().uuidString)").path
+        try FileManager.default.createDirectory(atPath: root + "/adapters", withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(atPath: root + "/config", withIntermediateDirectories: true)
+        try """
+        server:
+          host: 127.0.0.1
+          port: 0
+        storage:
+          path: \(root)/data/gateway.sqlite
+          synchronous: \(synchronous)
+        adapters_dir: \(root)/adapters
+        logging:
+          level: notice
+        """.write(toFile: configPath, atomically: true, encoding: .utf8)
+        let files = adapterFiles ?? [
+            "integrator.yaml": """
+            kind: canonical-json
+            verification:
+              secret: ${E2E_HOOK_SECRET}
+            """
+        ]
+        for (name, text) in files {
+            try text.write(toFile: root + "/adapters/" + name, atomically: true, encoding: .utf8)
+        }
+    }
+
+    var configPath: String { root + "/config/gateway.yaml" }
+    var databasePath: String { root + "/data/gateway.sqlite" }
+    var environment: [String: String] { ["E2E_HOOK_SECRET": Self.secret] }
+
+    func start() throws -> GatewayProcess {
+        try GatewayProcess(arguments: ["serve", "--config", configPath], environment: environment, workingDirectory: root)
+    }
+
+    func remove() { try? FileManager.default.removeItem(atPath: root) }
+}
