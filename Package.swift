@@ -51,6 +51,7 @@ let package = Package(
             dependencies: [
                 "DelayGateModel",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -117,6 +118,23 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
+            swiftSettings: swiftSettings
+        ),
+
+        // `swift run -c release pipeline-benchmark`: per-stage costs of the ingest pipeline.
+        .executableTarget(
+            name: "pipeline-benchmark",
+            dependencies: [
+                "DelayGateAdapters",
+                "DelayGateConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "DelayGateIngest",
+                "DelayGateModel",
+                "DelayGateStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/PipelineBenchmark",
             swiftSettings: swiftSettings
         ),
 

@@ -208,15 +208,20 @@ public struct NormalizerConfig: Decodable, Hashable, Sendable {
     /// Accepted deliveries waiting in memory; beyond this the normalizer reads them back from
     /// the inbox instead (nothing is lost, it only costs a re-parse).
     public var queueCapacity: Int
+    /// How long deliveries may gather into a batch, in milliseconds: bigger batches cost less per
+    /// delivery, and the wait adds to the normalize lag.
+    public var maxDelayMilliseconds: Int
 
-    public init(batchSize: Int = 512, queueCapacity: Int = 100_000) {
+    public init(batchSize: Int = 1024, queueCapacity: Int = 100_000, maxDelayMilliseconds: Int = 20) {
         self.batchSize = batchSize
         self.queueCapacity = queueCapacity
+        self.maxDelayMilliseconds = maxDelayMilliseconds
     }
 
     enum CodingKeys: String, CodingKey {
         case batchSize = "batch_size"
         case queueCapacity = "queue_capacity"
+        case maxDelayMilliseconds = "max_delay_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -224,6 +229,13 @@ public struct NormalizerConfig: Decodable, Hashable, Sendable {
         let defaults = NormalizerConfig()
         self.batchSize = try container.decodeIfPresent(Int.self, forKey: .batchSize) ?? defaults.batchSize
         self.queueCapacity = try container.decodeIfPresent(Int.self, forKey: .queueCapacity) ?? defaults.queueCapacity
+        self.maxDelayMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .maxDelayMilliseconds) ?? defaults.maxDelayMilliseconds
+        guard (0...1000).contains(maxDelayMilliseconds) else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .maxDelayMilliseconds, in: container,
+                debugDescription: "expected 0 to 1000 milliseconds, found \(maxDelayMilliseconds)")
+        }
         guard batchSize >= 1 else {
             throw DecodingError.dataCorruptedError(
                 forKey: .batchSize, in: container, debugDescription: "expected at least 1, found \(batchSize)")

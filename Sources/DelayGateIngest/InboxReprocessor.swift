@@ -54,12 +54,7 @@ public struct InboxReprocessor: Sendable {
         let items = records.map { InboxNormalization.Item(record: $0, catalog: catalog) }
         let summary = try await database.write { db in try InboxNormalization.apply(items, at: now, in: db) }
         report.rows += records.count
-        report.summary.normalized += summary.normalized
-        report.summary.rejected += summary.rejected
-        report.summary.eventsInserted += summary.eventsInserted
-        report.summary.duplicateEvents += summary.duplicateEvents
-        report.summary.changedShipments += summary.changedShipments
-        report.summary.rejectedAdapters += summary.rejectedAdapters
+        report.summary.merge(summary)
     }
 }
 

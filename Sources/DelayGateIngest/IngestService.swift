@@ -13,7 +13,8 @@ public struct IngestService: Sendable {
     private let writer: GroupCommitWriter
     private let normalizer: Normalizer
     private let clock: @Sendable () -> Date
-    private let metricsFactory: any MetricsFactory
+    private let inboxCommits: MetricHandles<Counter>
+    private let verificationFailures: MetricHandles<Counter>
 
     public init(
         writer: GroupCommitWriter,
@@ -24,7 +25,10 @@ public struct IngestService: Sendable {
         self.writer = writer
         self.normalizer = normalizer
         self.clock = clock
-        self.metricsFactory = metricsFactory
+        self.inboxCommits = MetricHandles(
+            counter: "delaygate_inbox_commits_total", labels: ["adapter", "state"], factory: metricsFactory)
+        self.verificationFailures = MetricHandles(
+            counter: "delaygate_webhook_verification_failures_total", labels: ["adapter"], factory: metricsFactory)
     }
 
     /// Receives one request for `adapter`.
@@ -35,7 +39,7 @@ public struct IngestService: Sendable {
         do throws(VerificationFailure) {
             try adapter.verify(request, now: receivedAt)
         } catch {
-            count("delaygate_webhook_verification_failures_total", adapter: adapter.name)
+            verificationFailures[adapter.name].increment()
             throw .unauthorized(error)
         }
 
@@ -71,19 +75,13 @@ public struct IngestService: Sendable {
 
     private func commit(_ entry: InboxEntry) async throws(IngestError) -> Int64 {
         do {
-            let id = try await writer.write { db in try InboxStore.append(entry, in: db) }
-            Counter(
-                label: "delaygate_inbox_commits_total",
-                dimensions: [("adapter", entry.adapter), ("state", entry.state.rawValue)], factory: metricsFactory
-            ).increment()
+            // One INSERT: atomic by itself, so it needs no savepoint of its own.
+            let id = try await writer.write(isolated: false) { db in try InboxStore.append(entry, in: db) }
+            inboxCommits[entry.adapter, entry.state.rawValue].increment()
             return id
         } catch {
             throw .storageUnavailable(String(describing: error))
         }
-    }
-
-    private func count(_ label: String, adapter: String) {
-        Counter(label: label, dimensions: [("adapter", adapter)], factory: metricsFactory).increment()
     }
 }
 

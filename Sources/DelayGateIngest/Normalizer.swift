@@ -23,12 +23,21 @@ public final class Normalizer: Service, Sendable {
         public var batchSize: Int
         /// Deliveries held in memory; beyond this they are read back from the inbox.
         public var queueCapacity: Int
+        /// How long to let deliveries gather before normalizing a batch that is not full. Larger
+        /// batches share index pages and cost less per delivery; the delay adds to normalize lag.
+        public var maxDelay: Duration
         /// Pause after a failed write before trying again from the inbox.
         public var retryDelay: Duration
 
-        public init(batchSize: Int = 512, queueCapacity: Int = 100_000, retryDelay: Duration = .seconds(1)) {
+        public init(
+            batchSize: Int = 1024,
+            queueCapacity: Int = 100_000,
+            maxDelay: Duration = .milliseconds(20),
+            retryDelay: Duration = .seconds(1)
+        ) {
             self.batchSize = batchSize
             self.queueCapacity = queueCapacity
+            self.maxDelay = maxDelay
             self.retryDelay = retryDelay
         }
     }
@@ -194,7 +203,16 @@ public final class Normalizer: Service, Sendable {
                 return state.isStopping ? .finish : .wait
             }
             switch step {
-            case .batch(let batch): return batch
+            case .batch(var batch):
+                if (batch.count < options.batchSize) && (options.maxDelay > .zero) {
+                    try? await Task.sleep(for: options.maxDelay)
+                    batch += state.withLock { state in
+                        let count = min(options.batchSize - batch.count, state.queue.count)
+                        defer { state.queue.removeFirst(count) }
+                        return Array(state.queue.prefix(count))
+                    }
+                }
+                return batch
             case .scan: return []
             case .finish: return nil
             case .wait:
@@ -241,7 +259,8 @@ public final class Normalizer: Service, Sendable {
         guard !items.isEmpty else { return true }
         let clock = self.clock
         do {
-            let summary = try await writer.write { db in
+            // `apply` isolates failing items itself, so the job needs no savepoint of its own.
+            let summary = try await writer.write(isolated: false) { db in
                 try InboxNormalization.apply(items, at: clock(), in: db)
             }
             let committed = clock()
@@ -251,8 +270,7 @@ public final class Normalizer: Service, Sendable {
             metrics.eventsStored.increment(by: summary.eventsInserted)
             metrics.eventsDuplicate.increment(by: summary.duplicateEvents)
             for adapter in summary.rejectedAdapters {
-                Counter(label: "delaygate_normalize_failures_total", dimensions: [("adapter", adapter)], factory: metrics.factory)
-                    .increment()
+                metrics.failures[adapter].increment()
             }
             return true
         } catch {
@@ -272,14 +290,14 @@ public final class Normalizer: Service, Sendable {
 
 /// The normalizer's metrics.
 struct NormalizerMetrics: Sendable {
-    let factory: any MetricsFactory
+    let failures: MetricHandles<Counter>
     let lag: Metrics.Timer
     let eventsStored: Counter
     let eventsDuplicate: Counter
     let queueDepth: Gauge
 
     init(factory: any MetricsFactory) {
-        self.factory = factory
+        failures = MetricHandles(counter: "delaygate_normalize_failures_total", labels: ["adapter"], factory: factory)
         lag = Metrics.Timer(label: "delaygate_normalize_lag_seconds", factory: factory)
         eventsStored = Counter(label: "delaygate_events_stored_total", factory: factory)
         eventsDuplicate = Counter(label: "delaygate_events_duplicate_total", factory: factory)

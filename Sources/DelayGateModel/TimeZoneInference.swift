@@ -19,7 +19,7 @@ public enum TimeZoneInference {
     /// An ISO 3166-1 alpha-2 code for an alpha-2, alpha-3 or Chinese country name, uppercased;
     /// the input uppercased when it is none of these.
     public static func normalizedCountryCode(_ country: String) -> String {
-        let trimmed = country.trimmingCharacters(in: .whitespaces)
+        let trimmed = String(country.trimmingWhitespace())
         if let code = chineseNames[trimmed] { return code }
         let upper = trimmed.uppercased()
         if upper.count == 3, let code = alpha3[upper] { return code }

@@ -22,6 +22,7 @@ public struct Gateway: Sendable {
     public let catalog: AdapterCatalog
     public let database: DatabasePool
     public let writer: GroupCommitWriter
+    public let checkpointer: WALCheckpointer
     public let normalizer: Normalizer
     public let ingest: IngestService
     public let metrics: GatewayMetrics
@@ -45,6 +46,7 @@ public struct Gateway: Sendable {
             options: .init(
                 synchronous: storage.synchronous.rawValue,
                 busyTimeout: .milliseconds(storage.busyTimeoutMilliseconds)))
+        checkpointer = try WALCheckpointer(pool: database, path: storage.path, logger: logger)
         writer = GroupCommitWriter(
             database: database,
             options: .init(
@@ -57,7 +59,9 @@ public struct Gateway: Sendable {
             writer: writer,
             catalog: catalog,
             options: .init(
-                batchSize: configuration.normalizer.batchSize, queueCapacity: configuration.normalizer.queueCapacity),
+                batchSize: configuration.normalizer.batchSize,
+                queueCapacity: configuration.normalizer.queueCapacity,
+                maxDelay: .milliseconds(configuration.normalizer.maxDelayMilliseconds)),
             clock: clock,
             metricsFactory: metrics.factory,
             logger: logger)
@@ -81,10 +85,11 @@ public struct Gateway: Sendable {
         return router
     }
 
-    /// The HTTP application with the writer and normalizer as its services.
+    /// The HTTP application with the checkpointer, writer and normalizer as its services.
     ///
     /// On shutdown the server stops first (in-flight requests finish and are committed), then the
-    /// normalizer drains its queue, then the writer commits what is left.
+    /// normalizer drains its queue, then the writer commits what is left, then the checkpointer
+    /// hands checkpoints back to SQLite.
     ///
     /// - Parameter onServerRunning: called with the bound address (`127.0.0.1:8080`) once the
     ///   server listens; useful when the configured port is 0.
@@ -97,7 +102,7 @@ public struct Gateway: Sendable {
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port),
                 serverName: nil),
-            services: [writer, normalizer],
+            services: [checkpointer, writer, normalizer],
             onServerRunning: { channel in
                 let address = channel.localAddress.map(Self.describe) ?? "unknown"
                 logger.notice("delaygate listening on http://\(address)")

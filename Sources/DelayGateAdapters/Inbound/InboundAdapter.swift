@@ -51,7 +51,7 @@ public struct InboundRequest: Sendable {
     /// A header value's media type without parameters, lowercased.
     public static func mediaType(of contentType: String) -> String {
         let base = contentType.split(separator: ";", maxSplits: 1).first ?? ""
-        return base.trimmingCharacters(in: .whitespaces).lowercased()
+        return base.trimmingWhitespace().lowercased()
     }
 }
 

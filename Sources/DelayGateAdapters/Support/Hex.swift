@@ -14,17 +14,15 @@ public enum Hex {
     }
 
     /// Decodes upper- or lowercase hex; nil for odd lengths or other characters.
-    public static func decode(_ text: String) -> Data? {
-        let utf8 = Array(text.utf8)
-        guard utf8.count % 2 == 0 else { return nil }
-        var data = Data(capacity: utf8.count / 2)
-        var index = 0
-        while index < utf8.count {
-            guard let high = value(utf8[index]), let low = value(utf8[index + 1]) else { return nil }
-            data.append(high << 4 | low)
-            index += 2
+    public static func decode<S: StringProtocol>(_ text: S) -> Data? {
+        var utf8 = text.utf8.makeIterator()
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(text.utf8.count / 2)
+        while let first = utf8.next() {
+            guard let second = utf8.next(), let high = value(first), let low = value(second) else { return nil }
+            bytes.append(high << 4 | low)
         }
-        return data
+        return Data(bytes)
     }
 
     private static func value(_ byte: UInt8) -> UInt8? {

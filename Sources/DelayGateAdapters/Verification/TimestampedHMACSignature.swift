@@ -1,4 +1,5 @@
 import Crypto
+import DelayGateModel
 import Foundation
 
 /// DelayGate's own request signature, used by the `canonical-json` kind.
@@ -27,8 +28,7 @@ public struct TimestampedHMACSignature: Sendable {
     /// The header value for `body` signed with `secret` at `time`.
     public static func headerValue(body: Data, secret: String, time: Date) -> String {
         let timestamp = String(Int64(time.timeIntervalSince1970.rounded(.down)))
-        let mac = HMAC<SHA256>.authenticationCode(
-            for: signedContent(timestamp: timestamp, body: body), using: SymmetricKey(data: Data(secret.utf8)))
+        let mac = authenticationCode(timestamp: Substring(timestamp), body: body, key: SymmetricKey(data: Data(secret.utf8)))
         return "t=\(timestamp),v1=\(Hex.encode(Data(mac)))"
     }
 
@@ -37,25 +37,22 @@ public struct TimestampedHMACSignature: Sendable {
         guard let headerValue, !headerValue.isEmpty else {
             throw VerificationFailure("missing \(headerName) header")
         }
-        var timestamp: String?
-        var signatures: [Data] = []
-        var sawSignature = false
-        for part in headerValue.split(separator: ",") {
-            let pair = part.split(separator: "=", maxSplits: 1)
-            guard pair.count == 2 else { continue }
-            let name = pair[0].trimmingCharacters(in: .whitespaces)
-            let value = pair[1].trimmingCharacters(in: .whitespaces)
+        var timestamp: Substring?
+        var signatures: [Substring] = []
+        for part in headerValue.split(separator: ",", omittingEmptySubsequences: true) {
+            guard let equals = part.firstIndex(of: "=") else { continue }
+            let name = part[..<equals].trimmingWhitespace()
+            let value = part[part.index(after: equals)...].trimmingWhitespace()
             if name == "t" {
                 timestamp = value
             } else if name == "v1" {
-                sawSignature = true
-                if let bytes = Hex.decode(value), bytes.count == SHA256.byteCount { signatures.append(bytes) }
+                signatures.append(value)
             }
         }
         guard let timestamp, let seconds = Int64(timestamp) else {
             throw VerificationFailure("\(headerName) has no t=<unix time> part")
         }
-        guard sawSignature else {
+        guard !signatures.isEmpty else {
             throw VerificationFailure("\(headerName) has no v1=<hex HMAC-SHA256> part")
         }
         let skew = abs(now.timeIntervalSince1970 - Double(seconds))
@@ -63,20 +60,24 @@ public struct TimestampedHMACSignature: Sendable {
             throw VerificationFailure(
                 "\(headerName) time is \(Int(skew)) s away from the server's clock (tolerance \(tolerance.components.seconds) s)")
         }
-        let content = Self.signedContent(timestamp: timestamp, body: body)
+        let candidates = signatures.compactMap { Hex.decode($0) }.filter { $0.count == SHA256.byteCount }
         for key in keys {
-            for signature in signatures
-            where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: content, using: key) {
+            let expected = Self.authenticationCode(timestamp: timestamp, body: body, key: key)
+            // HashedAuthenticationCode compares in constant time.
+            for candidate in candidates where expected == candidate {
                 return
             }
         }
         throw VerificationFailure("\(headerName) does not match the body")
     }
 
-    static func signedContent(timestamp: String, body: Data) -> Data {
-        var content = Data(timestamp.utf8)
-        content.append(UInt8(ascii: "."))
-        content.append(body)
-        return content
+    /// HMAC-SHA256 over `timestamp + "." + body`, fed in pieces so the body is never copied.
+    static func authenticationCode(timestamp: Substring, body: Data, key: SymmetricKey) -> HashedAuthenticationCode<SHA256> {
+        var hmac = HMAC<SHA256>(key: key)
+        var timestamp = String(timestamp)
+        timestamp.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }
+        hmac.update(data: [UInt8(ascii: ".")])
+        hmac.update(data: body)
+        return hmac.finalize()
     }
 }

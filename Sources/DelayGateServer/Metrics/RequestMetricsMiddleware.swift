@@ -1,3 +1,4 @@
+import DelayGateIngest
 import Hummingbird
 import Metrics
 
@@ -6,10 +7,13 @@ import Metrics
 /// The route is the matched route's pattern (`/webhooks/{adapter}`), never the raw path, so
 /// that a scanner probing random URLs cannot blow up the number of series.
 public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddleware {
-    let factory: any MetricsFactory
+    let requests: MetricHandles<Counter>
+    let durations: MetricHandles<Metrics.Timer>
 
     public init(factory: any MetricsFactory) {
-        self.factory = factory
+        requests = MetricHandles(
+            counter: "delaygate_http_requests_total", labels: ["method", "route", "status"], factory: factory)
+        durations = MetricHandles(timer: "delaygate_http_request_duration_seconds", labels: ["route"], factory: factory)
     }
 
     public func handle(
@@ -20,13 +24,8 @@ public struct RequestMetricsMiddleware<Context: RequestContext>: RouterMiddlewar
         let started = ContinuousClock.now
         let response = try await next(request, context)
         let route = context.endpointPath ?? "unmatched"
-        Counter(
-            label: "delaygate_http_requests_total",
-            dimensions: [("method", request.method.rawValue), ("route", route), ("status", String(response.status.code))],
-            factory: factory
-        ).increment()
-        Metrics.Timer(label: "delaygate_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .record(duration: ContinuousClock.now - started)
+        requests[request.method.rawValue, route, String(response.status.code)].increment()
+        durations[route].record(duration: ContinuousClock.now - started)
         return response
     }
 }

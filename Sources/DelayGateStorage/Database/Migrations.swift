@@ -25,7 +25,7 @@ public enum Migrations {
 
                     CREATE TABLE events (
                         id INTEGER PRIMARY KEY,
-                        dedup_key BLOB NOT NULL UNIQUE,
+                        dedup_key BLOB NOT NULL,
                         carrier TEXT NOT NULL,
                         tracking_number TEXT NOT NULL,
                         event_at INTEGER NOT NULL,
@@ -46,7 +46,9 @@ public enum Migrations {
                         carrier_event_id TEXT,
                         inbox_id INTEGER REFERENCES inbox(id)
                     );
-                    CREATE INDEX events_by_shipment ON events(carrier, tracking_number, event_at);
+                    -- One index serves both de-duplication and a shipment's timeline. A second index
+                    -- would cost a second random page write per event (keys arrive in no order).
+                    CREATE UNIQUE INDEX events_identity ON events(carrier, tracking_number, dedup_key);
 
                     CREATE TABLE shipments (
                         id INTEGER PRIMARY KEY,

@@ -31,7 +31,8 @@ public enum EventStore {
         var outcome = Outcome()
         var newEvents: [ShipmentKey: [TrackingEvent]] = [:]
         var shipmentOrder: [ShipmentKey] = []
-        let insert = try db.cachedStatement(
+        let insert = try BoundStatement(
+            db,
             sql: """
                 INSERT OR IGNORE INTO events (
                     dedup_key, carrier, tracking_number, event_at, time_source, time_detail, received_at,
@@ -41,14 +42,27 @@ public enum EventStore {
                 """)
         for event in events {
             let node = event.node
-            try insert.execute(arguments: [
-                event.dedupKey.bytes, event.carrier, event.trackingNumber, event.time.instant.millisecondsSince1970,
-                event.time.source.kind, event.time.source.detail, event.receivedAt.millisecondsSince1970,
-                event.milestone.rawValue, event.carrierStatus.code, event.carrierStatus.text,
-                node.facilityCode, node.facilityName, node.city, node.region, node.country,
-                node.coordinates?.latitude, node.coordinates?.longitude,
-                event.direction.rawValue, event.carrierEventID, inboxID,
-            ])
+            insert.bind(1, event.dedupKey.bytes)
+            insert.bind(2, event.carrier)
+            insert.bind(3, event.trackingNumber)
+            insert.bind(4, event.time.instant.millisecondsSince1970)
+            insert.bind(5, event.time.source.kind)
+            insert.bind(6, event.time.source.detail)
+            insert.bind(7, event.receivedAt.millisecondsSince1970)
+            insert.bind(8, event.milestone.rawValue)
+            insert.bind(9, event.carrierStatus.code)
+            insert.bind(10, event.carrierStatus.text)
+            insert.bind(11, node.facilityCode)
+            insert.bind(12, node.facilityName)
+            insert.bind(13, node.city)
+            insert.bind(14, node.region)
+            insert.bind(15, node.country)
+            insert.bind(16, node.coordinates?.latitude)
+            insert.bind(17, node.coordinates?.longitude)
+            insert.bind(18, event.direction.rawValue)
+            insert.bind(19, event.carrierEventID)
+            insert.bind(20, inboxID)
+            try insert.run()
             guard db.changesCount == 1 else {
                 outcome.duplicates += 1
                 continue

@@ -6,15 +6,19 @@ public enum InboxStore {
     /// Stores a raw body and returns its row id.
     @discardableResult
     public static func append(_ entry: InboxEntry, in db: Database) throws -> Int64 {
-        let statement = try db.cachedStatement(
+        let insert = try BoundStatement(
+            db,
             sql: """
                 INSERT INTO inbox (adapter, content_type, body, received_at, state, reason)
                 VALUES (?, ?, ?, ?, ?, ?)
                 """)
-        try statement.execute(arguments: [
-            entry.adapter, entry.contentType, entry.body, entry.receivedAt.millisecondsSince1970,
-            entry.state.rawValue, entry.reason,
-        ])
+        insert.bind(1, entry.adapter)
+        insert.bind(2, entry.contentType)
+        insert.bind(3, entry.body)
+        insert.bind(4, entry.receivedAt.millisecondsSince1970)
+        insert.bind(5, entry.state.rawValue)
+        insert.bind(6, entry.reason)
+        try insert.run()
         return db.lastInsertedRowID
     }
 
@@ -23,12 +27,13 @@ public enum InboxStore {
     /// Normalizing a row twice (a recovery scan racing the in-memory queue, a reprocess) is
     /// harmless: the row ends in the same state.
     public static func markNormalized(id: Int64, eventCount: Int, note: String?, at instant: Date, in db: Database) throws {
-        let statement = try db.cachedStatement(
-            sql: """
-                UPDATE inbox SET state = 'normalized', event_count = ?, reason = ?, normalized_at = ?
-                WHERE id = ?
-                """)
-        try statement.execute(arguments: [eventCount, note, instant.millisecondsSince1970, id])
+        let update = try BoundStatement(
+            db, sql: "UPDATE inbox SET state = 'normalized', event_count = ?, reason = ?, normalized_at = ? WHERE id = ?")
+        update.bind(1, eventCount)
+        update.bind(2, note)
+        update.bind(3, instant.millisecondsSince1970)
+        update.bind(4, id)
+        try update.run()
     }
 
     /// Marks a row rejected with the reason.

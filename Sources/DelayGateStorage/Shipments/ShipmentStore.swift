@@ -6,14 +6,40 @@ import GRDB
 public enum ShipmentStore {
     /// The stored state of one shipment.
     public static func shipment(_ key: ShipmentKey, in db: Database) throws -> Shipment? {
-        let statement = try db.cachedStatement(sql: "SELECT * FROM shipments WHERE carrier = ? AND tracking_number = ?")
-        guard let row = try Row.fetchOne(statement, arguments: [key.carrier, key.trackingNumber]) else { return nil }
-        return try Shipment(row: row)
+        let select = try BoundStatement(
+            db,
+            sql: """
+                SELECT direction, milestone, raw_code, raw_text, facility_code, facility_name, city, region, country,
+                       latitude, longitude, current_since, last_event_at, first_event_at, next_check_at, state,
+                       event_count
+                FROM shipments WHERE carrier = ? AND tracking_number = ?
+                """)
+        select.bind(1, key.carrier)
+        select.bind(2, key.trackingNumber)
+        guard try select.step() else { return nil }
+        let latitude = select.double(9)
+        let longitude = select.double(10)
+        return Shipment(
+            key: key,
+            direction: select.string(0).flatMap(Direction.init(rawValue:)) ?? .forward,
+            milestone: select.string(1).flatMap(Milestone.init(rawValue:)) ?? .unknown,
+            carrierStatus: CarrierStatus(code: select.string(2) ?? "", text: select.string(3)),
+            node: TrackingNode(
+                facilityCode: select.string(4), facilityName: select.string(5), city: select.string(6),
+                region: select.string(7), country: select.string(8),
+                coordinates: latitude.flatMap { lat in longitude.map { Coordinates(latitude: lat, longitude: $0) } }),
+            currentSince: Date(millisecondsSince1970: select.int64(11) ?? 0),
+            lastEventAt: Date(millisecondsSince1970: select.int64(12) ?? 0),
+            firstEventAt: Date(millisecondsSince1970: select.int64(13) ?? 0),
+            nextCheckAt: select.int64(14).map(Date.init(millisecondsSince1970:)),
+            state: select.string(15).flatMap(Shipment.State.init(rawValue:)) ?? .open,
+            eventCount: Int(select.int64(16) ?? 0))
     }
 
     /// Inserts or replaces a shipment's state.
     public static func save(_ shipment: Shipment, at now: Date, in db: Database) throws {
-        let statement = try db.cachedStatement(
+        let upsert = try BoundStatement(
+            db,
             sql: """
                 INSERT INTO shipments (
                     carrier, tracking_number, direction, milestone, raw_code, raw_text, facility_code,
@@ -30,14 +56,27 @@ public enum ShipmentStore {
                     state = excluded.state, event_count = excluded.event_count, updated_at = excluded.updated_at
                 """)
         let node = shipment.node
-        try statement.execute(arguments: [
-            shipment.key.carrier, shipment.key.trackingNumber, shipment.direction.rawValue, shipment.milestone.rawValue,
-            shipment.carrierStatus.code, shipment.carrierStatus.text, node.facilityCode, node.facilityName, node.city,
-            node.region, node.country, node.coordinates?.latitude, node.coordinates?.longitude,
-            shipment.currentSince.millisecondsSince1970, shipment.lastEventAt.millisecondsSince1970,
-            shipment.firstEventAt.millisecondsSince1970, shipment.nextCheckAt?.millisecondsSince1970,
-            shipment.state.rawValue, shipment.eventCount, now.millisecondsSince1970,
-        ])
+        upsert.bind(1, shipment.key.carrier)
+        upsert.bind(2, shipment.key.trackingNumber)
+        upsert.bind(3, shipment.direction.rawValue)
+        upsert.bind(4, shipment.milestone.rawValue)
+        upsert.bind(5, shipment.carrierStatus.code)
+        upsert.bind(6, shipment.carrierStatus.text)
+        upsert.bind(7, node.facilityCode)
+        upsert.bind(8, node.facilityName)
+        upsert.bind(9, node.city)
+        upsert.bind(10, node.region)
+        upsert.bind(11, node.country)
+        upsert.bind(12, node.coordinates?.latitude)
+        upsert.bind(13, node.coordinates?.longitude)
+        upsert.bind(14, shipment.currentSince.millisecondsSince1970)
+        upsert.bind(15, shipment.lastEventAt.millisecondsSince1970)
+        upsert.bind(16, shipment.firstEventAt.millisecondsSince1970)
+        upsert.bind(17, shipment.nextCheckAt?.millisecondsSince1970)
+        upsert.bind(18, shipment.state.rawValue)
+        upsert.bind(19, shipment.eventCount)
+        upsert.bind(20, now.millisecondsSince1970)
+        try upsert.run()
     }
 
     /// Number of shipments, optionally only open ones.

@@ -81,19 +81,21 @@ public final class GroupCommitWriter: Service, Sendable {
     /// Runs `work` in the next group transaction and returns its result once that transaction
     /// has committed.
     ///
+    /// - Parameter isolated: run `work` in its own savepoint, so that if it throws, its changes
+    ///   are undone without touching the rest of the batch. Pass false only for work that is a
+    ///   single statement (SQLite already applies a statement atomically) or that isolates its
+    ///   own parts; it saves a savepoint per write on the hottest path.
     /// - Throws: the error `work` threw (its changes are rolled back, the batch's others are
     ///   not), the commit's error (nothing of the batch was stored), or
     ///   ``StorageError/writerStopped`` once the writer has shut down.
-    public func write<T: Sendable>(_ work: @escaping @Sendable (Database) throws -> T) async throws -> T {
+    public func write<T: Sendable>(
+        isolated: Bool = true,
+        _ work: @escaping @Sendable (Database) throws -> T
+    ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
             let pending = PendingWrite { db in
                 do {
-                    var value: T?
-                    try db.inSavepoint {
-                        value = try work(db)
-                        return .commit
-                    }
-                    let result = value!
+                    let result = isolated ? try Self.inSavepoint(db, work) : try work(db)
                     return { commit in continuation.resume(with: commit.map { result }) }
                 } catch {
                     return { _ in continuation.resume(throwing: error) }
@@ -105,6 +107,22 @@ public final class GroupCommitWriter: Service, Sendable {
                 continuation.resume(throwing: StorageError.writerStopped)
             }
         }
+    }
+
+    /// Runs `work` in a savepoint through cached statements (GRDB's `inSavepoint` prepares its
+    /// SAVEPOINT and RELEASE statements on every call).
+    private static func inSavepoint<T>(_ db: Database, _ work: (Database) throws -> T) throws -> T {
+        try db.cachedStatement(sql: "SAVEPOINT delaygate_write").execute()
+        let result: T
+        do {
+            result = try work(db)
+        } catch {
+            try db.cachedStatement(sql: "ROLLBACK TO SAVEPOINT delaygate_write").execute()
+            try db.cachedStatement(sql: "RELEASE SAVEPOINT delaygate_write").execute()
+            throw error
+        }
+        try db.cachedStatement(sql: "RELEASE SAVEPOINT delaygate_write").execute()
+        return result
     }
 
     /// Number of writes waiting for the next transaction.

@@ -189,7 +189,7 @@ public struct CanonicalJSONAdapter: InboundAdapter {
 
         /// Trimmed identifier of 1–64 characters without control characters.
         static func identifier(_ text: String) -> String? {
-            let trimmed = text.trimmingCharacters(in: .whitespaces)
+            let trimmed = String(text.trimmingWhitespace())
             guard !trimmed.isEmpty, trimmed.count <= 64,
                 !trimmed.unicodeScalars.contains(where: { $0.properties.generalCategory == .control })
             else { return nil }

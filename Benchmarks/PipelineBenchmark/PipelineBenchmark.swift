@@ -1,0 +1,144 @@
+import Crypto
+import DelayGateAdapters
+import DelayGateConfig
+import DelayGateIngest
+import DelayGateModel
+import DelayGateStorage
+import Foundation
+import GRDB
+import HTTPTypes
+import Logging
+
+/// Per-stage costs of the ingest pipeline, in-process, on a temporary database with
+/// synchronous=FULL: signature check, parse, inbox append, and normalization throughput through
+/// the same code the gateway runs.
+///
+/// Usage: swift run -c release pipeline-benchmark [deliveries] [batch size] [events per delivery]
+@main
+struct PipelineBenchmark {
+    static let clock = ContinuousClock()
+
+    static func seconds(_ duration: Duration) -> Double {
+        Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    }
+
+    static func report(_ name: String, count: Int, _ duration: Duration) {
+        let perItem = seconds(duration) / Double(count) * 1e6
+        let padded = name.count < 46 ? name + String(repeating: " ", count: 46 - name.count) : name
+        print(padded + String(format: "%9.2f µs each %11.0f /s", perItem, Double(count) / seconds(duration)))
+    }
+
+    /// Bytes this process has written through write(2)/pwrite(2), from /proc/self/io.
+    static func bytesWritten() -> Int {
+        guard let text = try? String(contentsOfFile: "/proc/self/io", encoding: .utf8) else { return 0 }
+        for line in text.split(separator: "\n") where line.hasPrefix("wchar:") {
+            return Int(line.dropFirst(6).trimmingWhitespace()) ?? 0
+        }
+        return 0
+    }
+
+    static func main() async throws {
+        let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+        let deliveries = arguments.count > 0 ? arguments[0] : 100_000
+        let batchSize = arguments.count > 1 ? arguments[1] : 512
+        let eventsPerDelivery = arguments.count > 2 ? arguments[2] : 1
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-pipeline-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+
+        // An adapter exactly as the gateway builds it.
+        try "kind: canonical-json\nverification:\n  secret: ${BENCH_SECRET}\n".write(
+            to: directory.appendingPathComponent("bench.yaml"), atomically: true, encoding: .utf8)
+        let loaded = AdapterCatalog.load(directory: directory.path, environment: ["BENCH_SECRET": "bench-secret"])
+        guard let adapter = loaded.catalog.adapter(named: "bench") else { fatalError("\(loaded.errors)") }
+
+        var generator = SystemRandomNumberGenerator()
+        let now = Date()
+        let requests: [InboundRequest] = (0..<deliveries).map { index in
+            let tracking = "SF" + String(UInt64.random(in: 1_000_000_000...9_999_999_999, using: &generator))
+            let events = (0..<eventsPerDelivery).map { step in
+                #"{"event_id":"e-\#(index)-\#(step)","carrier":"sf-express","tracking_number":"\#(tracking)","time":"2026-11-11T\#(String(format: "%02d", 8 + step % 12)):30:00+08:00","milestone":"hub_arrival","raw_code":"30","raw_text":"快件到达【杭州转运中心】","node":{"facility_code":"571WA","facility_name":"杭州转运中心","city":"杭州市","region":"浙江省","country":"CN"}}"#
+            }
+            let body = Data(#"{"events":[\#(events.joined(separator: ","))]}"#.utf8)
+            return InboundRequest(
+                headers: [
+                    .contentType: "application/json",
+                    HTTPField.Name("X-DelayGate-Signature")!: TimestampedHMACSignature.headerValue(
+                        body: body, secret: "bench-secret", time: now),
+                ],
+                body: body)
+        }
+        print("pipeline stages: \(deliveries) deliveries of \(eventsPerDelivery) event(s), \(requests[0].body.count) bytes each")
+
+        let verify = try clock.measure {
+            for request in requests { try adapter.verify(request, now: now) }
+        }
+        report("verify signature", count: deliveries, verify)
+
+        var payloads: [NormalizedPayload] = []
+        payloads.reserveCapacity(deliveries)
+        let parse = try clock.measure {
+            for request in requests { payloads.append(try adapter.parse(request.body, receivedAt: now)) }
+        }
+        report("parse body", count: deliveries, parse)
+
+        let dedup = clock.measure {
+            var bytes = 0
+            for payload in payloads { for event in payload.events { bytes &+= event.dedupKey.bytes.count } }
+            precondition(bytes > 0)
+        }
+        report("dedup key", count: deliveries * eventsPerDelivery, dedup)
+
+        let databasePath = directory.appendingPathComponent("bench.sqlite").path
+        let pool = try GatewayDatabase.open(
+            at: databasePath, options: .init(synchronous: ProcessInfo.processInfo.environment["SYNCHRONOUS"] ?? "FULL"))
+        let checkpointer = try WALCheckpointer(pool: pool, path: databasePath, logger: Logger(label: "bench"))
+        let checkpointing = Task { try await checkpointer.run() }
+        defer { checkpointing.cancel() }
+        var inboxIDs: [Int64] = []
+        let append = try await clock.measure {
+            for start in stride(from: 0, to: deliveries, by: batchSize) {
+                let slice = requests[start..<min(start + batchSize, deliveries)]
+                inboxIDs += try await pool.write { db in
+                    try slice.map { request in
+                        try InboxStore.append(
+                            InboxEntry(
+                                adapter: "bench", contentType: "application/json", body: request.body, receivedAt: now,
+                                state: .pending),
+                            in: db)
+                    }
+                }
+            }
+        }
+        report("inbox append (incl. commit, batch \(batchSize))", count: deliveries, append)
+
+        let items = zip(inboxIDs, payloads).map { id, payload in
+            InboxNormalization.Item(inboxID: id, adapter: "bench", receivedAt: now, parsed: .success(payload))
+        }
+        let writtenBefore = bytesWritten()
+        var work = Duration.zero
+        var commit = Duration.zero
+        let normalize = try await clock.measure {
+            for start in stride(from: 0, to: deliveries, by: batchSize) {
+                let batch = Array(items[start..<min(start + batchSize, deliveries)])
+                let (w, c) = try await pool.writeWithoutTransaction { db in
+                    var work = Duration.zero
+                    let started = clock.now
+                    try db.inTransaction {
+                        work = try clock.measure { _ = try InboxNormalization.apply(batch, at: now, in: db) }
+                        return .commit
+                    }
+                    return (work, clock.now - started - work)
+                }
+                work += w
+                commit += c
+            }
+        }
+        report("normalize (incl. commit, batch \(batchSize))", count: deliveries, normalize)
+        report("  of which statements", count: deliveries, work)
+        report("  of which COMMIT", count: deliveries, commit)
+        print("  bytes written per delivery (WAL and checkpoints): \((bytesWritten() - writtenBefore) / deliveries)")
+        let events = deliveries * eventsPerDelivery
+        print(String(format: "normalize_events_per_s=%.0f", Double(events) / seconds(normalize)))
+    }
+}
