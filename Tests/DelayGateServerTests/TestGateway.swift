@@ -5,6 +5,8 @@ import DelayGateStorage
 import Foundation
 import GRDB
 import HTTPTypes
+import HummingbirdTesting
+import NIOCore
 
 /// A gateway on a temporary database and adapters folder.
 struct TestGateway {
@@ -71,5 +73,20 @@ struct TestGateway {
 
     func eventCount() async throws -> Int {
         try await database.read { db in try EventStore.count(in: db) }
+    }
+}
+
+extension TestClientProtocol {
+    /// Posts `body` to `/webhooks/{adapter}`, signed correctly unless `headers` are given.
+    @discardableResult
+    func postWebhook<Return>(
+        _ body: String,
+        adapter: String = "integrator",
+        headers: HTTPFields? = nil,
+        _ check: @escaping (TestResponse) async throws -> Return
+    ) async throws -> Return {
+        try await execute(
+            uri: "/webhooks/\(adapter)", method: .post, headers: headers ?? TestGateway.signedHeaders(body),
+            body: ByteBuffer(string: body), testCallback: check)
     }
 }

@@ -39,10 +39,7 @@ struct WebhookTests {
         defer { test.remove() }
         let body = TestGateway.batch([("picked_up", 8), ("hub_arrival", 14)])
         try await test.gateway.application().test(.router) { client in
-            try await client.execute(
-                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
-                body: ByteBuffer(string: body)
-            ) { response in
+            try await client.postWebhook(body) { response in
                 #expect(response.status == .accepted)
                 struct Accepted: Decodable { var status: String; var inbox_id: Int64; var events: Int }
                 let accepted = try JSONDecoder().decode(Accepted.self, from: Data(response.body.readableBytesView))
@@ -77,9 +74,7 @@ struct WebhookTests {
         ]
         try await test.gateway.application().test(.router) { client in
             for headers in cases {
-                try await client.execute(
-                    uri: "/webhooks/integrator", method: .post, headers: headers, body: ByteBuffer(string: body)
-                ) { response in
+                try await client.postWebhook(body, headers: headers) { response in
                     #expect(response.status == .unauthorized)
                     try expectProblem(response, type: "urn:delaygate:problem:invalid-signature")
                 }
@@ -96,10 +91,7 @@ struct WebhookTests {
         let body = TestGateway.batch([("picked_up", 8), ("hub_arrival", 14)], idPrefix: "evt")
         try await test.gateway.application().test(.router) { client in
             for _ in 0..<5 {
-                try await client.execute(
-                    uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
-                    body: ByteBuffer(string: body)
-                ) { #expect($0.status == .accepted) }
+                try await client.postWebhook(body) { #expect($0.status == .accepted) }
             }
             await test.gateway.normalizer.waitUntilIdle()
         }
@@ -118,10 +110,7 @@ struct WebhookTests {
         try await test.gateway.application().test(.router) { client in
             for events in [[("picked_up", 8)], [("delivered", 20)], [("hub_arrival", 14)]] {
                 let body = TestGateway.batch(events)
-                try await client.execute(
-                    uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
-                    body: ByteBuffer(string: body)
-                ) { #expect($0.status == .accepted) }
+                try await client.postWebhook(body) { #expect($0.status == .accepted) }
                 await test.gateway.normalizer.waitUntilIdle()
             }
         }
@@ -139,10 +128,7 @@ struct WebhookTests {
         defer { test.remove() }
         let body = #"{"events": [ {"carrier": "sf-express""#
         try await test.gateway.application().test(.router) { client in
-            try await client.execute(
-                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
-                body: ByteBuffer(string: body)
-            ) { response in
+            try await client.postWebhook(body) { response in
                 #expect(response.status == .badRequest)
                 let problem = try problem(response)
                 #expect(problem.type == "urn:delaygate:problem:malformed-payload")
@@ -163,10 +149,7 @@ struct WebhookTests {
         defer { test.remove() }
         let body = #"{"events": [{"carrier": "zto", "tracking_number": "Z1", "time": "2026-11-11T08:00:00Z", "milestone": "picked_up"}, {"carrier": "zto", "time": "bad"}]}"#
         try await test.gateway.application().test(.router) { client in
-            try await client.execute(
-                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
-                body: ByteBuffer(string: body)
-            ) { response in
+            try await client.postWebhook(body) { response in
                 #expect(response.status == .accepted)
                 struct Accepted: Decodable { var events: Int; var rejected_items: [RejectedItem] }
                 let accepted = try JSONDecoder().decode(Accepted.self, from: Data(response.body.readableBytesView))
@@ -195,13 +178,11 @@ struct WebhookTests {
             }
             var plain = TestGateway.signedHeaders(body)
             plain[.contentType] = "text/plain"
-            try await client.execute(uri: "/webhooks/integrator", method: .post, headers: plain, body: ByteBuffer(string: body)) {
+            try await client.postWebhook(body, headers: plain) {
                 #expect($0.status == .unsupportedMediaType)
                 try expectProblem($0, type: "urn:delaygate:problem:unsupported-media-type")
             }
-            try await client.execute(
-                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(big), body: ByteBuffer(string: big)
-            ) {
+            try await client.postWebhook(big) {
                 #expect($0.status == .contentTooLarge)
                 try expectProblem($0, type: "urn:delaygate:problem:payload-too-large")
             }
@@ -219,10 +200,7 @@ struct WebhookTests {
         defer { test.remove() }
         let body = TestGateway.batch([("picked_up", 8)])
         try await test.gateway.application().test(.router) { client in
-            try await client.execute(
-                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
-                body: ByteBuffer(string: body)
-            ) { response in
+            try await client.postWebhook(body) { response in
                 #expect(response.status == .serviceUnavailable)
                 let problem = try problem(response)
                 #expect(problem.type == "urn:delaygate:problem:adapter-unavailable")
@@ -241,10 +219,7 @@ struct WebhookTests {
         defer { test.remove() }
         let body = #"{"events": [{"tracking_number": "YT9", "time": "2026-11-11T08:00:00+08:00", "milestone": "picked_up"}]}"#
         try await test.gateway.application().test(.router) { client in
-            try await client.execute(
-                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
-                body: ByteBuffer(string: body)
-            ) { #expect($0.status == .badRequest) }
+            try await client.postWebhook(body) { #expect($0.status == .badRequest) }
         }
         #expect(try await test.inboxCounts() == [.rejected: 1])
 
@@ -307,12 +282,8 @@ struct OperationsTests {
         let good = TestGateway.batch([("picked_up", 8)])
         let bad = "{"
         try await test.gateway.application().test(.router) { client in
-            try await client.execute(
-                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(good), body: ByteBuffer(string: good)
-            ) { #expect($0.status == .accepted) }
-            try await client.execute(
-                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(bad), body: ByteBuffer(string: bad)
-            ) { #expect($0.status == .badRequest) }
+            try await client.postWebhook(good) { #expect($0.status == .accepted) }
+            try await client.postWebhook(bad) { #expect($0.status == .badRequest) }
             await test.gateway.normalizer.waitUntilIdle()
             try await client.execute(uri: "/metrics", method: .get) { response in
                 #expect(response.status == .ok)
@@ -343,10 +314,7 @@ struct OperationsTests {
                 #expect(response.status == .ok)
                 #expect(String(buffer: response.body) == #"{"status":"ok"}"#)
             }
-            try await client.execute(
-                uri: "/webhooks/integrator", method: .post, headers: TestGateway.signedHeaders(body),
-                body: ByteBuffer(string: body)
-            ) { #expect($0.status == .accepted) }
+            try await client.postWebhook(body) { #expect($0.status == .accepted) }
         }
         #expect(try await test.inboxCounts()[.normalized] == 1)
     }

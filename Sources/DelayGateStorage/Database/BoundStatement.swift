@@ -1,3 +1,4 @@
+import DelayGateModel
 import Foundation
 import GRDB
 import GRDBSQLite
@@ -66,6 +67,28 @@ struct BoundStatement: ~Copyable {
         value.withUnsafeBytes { bytes in
             _ = sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), Self.transient)
         }
+    }
+
+    /// Binds a node's seven columns (facility code and name, city, region, country, latitude,
+    /// longitude, the order both the events and the shipments tables use), from `index` on.
+    func bind(_ node: TrackingNode, from index: Int32) {
+        bind(index, node.facilityCode)
+        bind(index + 1, node.facilityName)
+        bind(index + 2, node.city)
+        bind(index + 3, node.region)
+        bind(index + 4, node.country)
+        bind(index + 5, node.coordinates?.latitude)
+        bind(index + 6, node.coordinates?.longitude)
+    }
+
+    /// Reads a node from seven columns in the order ``bind(_:from:)`` writes them.
+    func node(from column: Int32) -> TrackingNode {
+        let latitude = double(column + 5)
+        let longitude = double(column + 6)
+        return TrackingNode(
+            facilityCode: string(column), facilityName: string(column + 1), city: string(column + 2),
+            region: string(column + 3), country: string(column + 4),
+            coordinates: latitude.flatMap { lat in longitude.map { Coordinates(latitude: lat, longitude: $0) } })
     }
 
     func bindNull(_ index: Int32) {

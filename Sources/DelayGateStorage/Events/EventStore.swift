@@ -41,7 +41,6 @@ public enum EventStore {
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for event in events {
-            let node = event.node
             insert.bind(1, event.dedupKey.bytes)
             insert.bind(2, event.carrier)
             insert.bind(3, event.trackingNumber)
@@ -52,13 +51,7 @@ public enum EventStore {
             insert.bind(8, event.milestone.rawValue)
             insert.bind(9, event.carrierStatus.code)
             insert.bind(10, event.carrierStatus.text)
-            insert.bind(11, node.facilityCode)
-            insert.bind(12, node.facilityName)
-            insert.bind(13, node.city)
-            insert.bind(14, node.region)
-            insert.bind(15, node.country)
-            insert.bind(16, node.coordinates?.latitude)
-            insert.bind(17, node.coordinates?.longitude)
+            insert.bind(event.node, from: 11)
             insert.bind(18, event.direction.rawValue)
             insert.bind(19, event.carrierEventID)
             insert.bind(20, inboxID)

@@ -17,17 +17,12 @@ public enum ShipmentStore {
         select.bind(1, key.carrier)
         select.bind(2, key.trackingNumber)
         guard try select.step() else { return nil }
-        let latitude = select.double(9)
-        let longitude = select.double(10)
         return Shipment(
             key: key,
             direction: select.string(0).flatMap(Direction.init(rawValue:)) ?? .forward,
             milestone: select.string(1).flatMap(Milestone.init(rawValue:)) ?? .unknown,
             carrierStatus: CarrierStatus(code: select.string(2) ?? "", text: select.string(3)),
-            node: TrackingNode(
-                facilityCode: select.string(4), facilityName: select.string(5), city: select.string(6),
-                region: select.string(7), country: select.string(8),
-                coordinates: latitude.flatMap { lat in longitude.map { Coordinates(latitude: lat, longitude: $0) } }),
+            node: select.node(from: 4),
             currentSince: Date(millisecondsSince1970: select.int64(11) ?? 0),
             lastEventAt: Date(millisecondsSince1970: select.int64(12) ?? 0),
             firstEventAt: Date(millisecondsSince1970: select.int64(13) ?? 0),
@@ -55,20 +50,13 @@ public enum ShipmentStore {
                     first_event_at = excluded.first_event_at, next_check_at = excluded.next_check_at,
                     state = excluded.state, event_count = excluded.event_count, updated_at = excluded.updated_at
                 """)
-        let node = shipment.node
         upsert.bind(1, shipment.key.carrier)
         upsert.bind(2, shipment.key.trackingNumber)
         upsert.bind(3, shipment.direction.rawValue)
         upsert.bind(4, shipment.milestone.rawValue)
         upsert.bind(5, shipment.carrierStatus.code)
         upsert.bind(6, shipment.carrierStatus.text)
-        upsert.bind(7, node.facilityCode)
-        upsert.bind(8, node.facilityName)
-        upsert.bind(9, node.city)
-        upsert.bind(10, node.region)
-        upsert.bind(11, node.country)
-        upsert.bind(12, node.coordinates?.latitude)
-        upsert.bind(13, node.coordinates?.longitude)
+        upsert.bind(shipment.node, from: 7)
         upsert.bind(14, shipment.currentSince.millisecondsSince1970)
         upsert.bind(15, shipment.lastEventAt.millisecondsSince1970)
         upsert.bind(16, shipment.firstEventAt.millisecondsSince1970)
