@@ -42,7 +42,8 @@ struct PipelineBenchmark {
         let deliveries = arguments.count > 0 ? arguments[0] : 100_000
         let batchSize = arguments.count > 1 ? arguments[1] : 512
         let eventsPerDelivery = arguments.count > 2 ? arguments[2] : 1
-        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-pipeline-\(UUID().uuidString)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "delaygate-pipeline-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
 
@@ -68,7 +69,9 @@ struct PipelineBenchmark {
                 ],
                 body: body)
         }
-        print("pipeline stages: \(deliveries) deliveries of \(eventsPerDelivery) event(s), \(requests[0].body.count) bytes each")
+        print(
+            "pipeline stages: \(deliveries) deliveries of \(eventsPerDelivery) event(s), \(requests[0].body.count) bytes each"
+        )
 
         let verify = try clock.measure {
             for request in requests { try adapter.verify(request, now: now) }

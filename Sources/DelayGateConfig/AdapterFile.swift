@@ -45,7 +45,8 @@ public struct AdapterFile {
         guard isValidName(name) else {
             throw ConfigError(
                 file: path, key: header.name == nil ? nil : "name",
-                message: "adapter name '\(name)' must be 1–64 lowercase letters, digits, '-' or '_' (it is part of the URL)")
+                message:
+                    "adapter name '\(name)' must be 1–64 lowercase letters, digits, '-' or '_' (it is part of the URL)")
         }
         return AdapterFile(path: path, name: name, kind: header.kind, node: node)
     }

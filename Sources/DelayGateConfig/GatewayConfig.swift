@@ -51,7 +51,8 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
         self.storage = try container.decodeIfPresent(StorageConfig.self, forKey: .storage) ?? defaults.storage
         self.adaptersDirectory =
             try container.decodeIfPresent(String.self, forKey: .adaptersDirectory) ?? defaults.adaptersDirectory
-        self.normalizer = try container.decodeIfPresent(NormalizerConfig.self, forKey: .normalizer) ?? defaults.normalizer
+        self.normalizer =
+            try container.decodeIfPresent(NormalizerConfig.self, forKey: .normalizer) ?? defaults.normalizer
         self.logging = try container.decodeIfPresent(LoggingConfig.self, forKey: .logging) ?? defaults.logging
     }
 
@@ -142,10 +143,13 @@ public struct StorageConfig: Decodable, Hashable, Sendable {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         let defaults = StorageConfig()
         self.path = try container.decodeIfPresent(String.self, forKey: .path) ?? defaults.path
-        self.synchronous = try container.decodeIfPresent(SynchronousMode.self, forKey: .synchronous) ?? defaults.synchronous
+        self.synchronous =
+            try container.decodeIfPresent(SynchronousMode.self, forKey: .synchronous) ?? defaults.synchronous
         self.busyTimeoutMilliseconds =
-            try container.decodeIfPresent(Int.self, forKey: .busyTimeoutMilliseconds) ?? defaults.busyTimeoutMilliseconds
-        self.groupCommit = try container.decodeIfPresent(GroupCommitConfig.self, forKey: .groupCommit) ?? defaults.groupCommit
+            try container.decodeIfPresent(Int.self, forKey: .busyTimeoutMilliseconds)
+            ?? defaults.busyTimeoutMilliseconds
+        self.groupCommit =
+            try container.decodeIfPresent(GroupCommitConfig.self, forKey: .groupCommit) ?? defaults.groupCommit
     }
 }
 

@@ -18,7 +18,9 @@ struct NodeDecoder: Decoder {
         default:
             throw DecodingError.typeMismatch(
                 [String: Any].self,
-                .init(codingPath: codingPath, debugDescription: "expected a mapping of keys, found \(node.kindDescription)"))
+                .init(
+                    codingPath: codingPath,
+                    debugDescription: "expected a mapping of keys, found \(node.kindDescription)"))
         }
         let path = DecodingSession.path(codingPath)
         session.opened(mappingAt: path)
@@ -34,7 +36,8 @@ struct NodeDecoder: Decoder {
             return UnkeyedNodeContainer(elements: [], codingPath: codingPath, session: session)
         default:
             throw DecodingError.typeMismatch(
-                [Any].self, .init(codingPath: codingPath, debugDescription: "expected a list, found \(node.kindDescription)"))
+                [Any].self,
+                .init(codingPath: codingPath, debugDescription: "expected a list, found \(node.kindDescription)"))
         }
     }
 
@@ -46,7 +49,8 @@ struct NodeDecoder: Decoder {
     func rawScalar() throws -> String {
         guard case .scalar(let scalar) = node, !node.isNull else {
             throw DecodingError.typeMismatch(
-                String.self, .init(codingPath: codingPath, debugDescription: "expected a string, found \(node.kindDescription)"))
+                String.self,
+                .init(codingPath: codingPath, debugDescription: "expected a string, found \(node.kindDescription)"))
         }
         return scalar.string
     }
@@ -150,7 +154,9 @@ struct KeyedNodeContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func superDecoder() throws -> any Decoder {
-        NodeDecoder(node: .mapping(Node.Mapping(pairs.map { (Node($0.key), $0.value) })), codingPath: codingPath, session: session)
+        NodeDecoder(
+            node: .mapping(Node.Mapping(pairs.map { (Node($0.key), $0.value) })), codingPath: codingPath,
+            session: session)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder { try decoder(for: key) }
@@ -197,7 +203,9 @@ struct UnkeyedNodeContainer: UnkeyedDecodingContainer {
             .decode(type)
     }
 
-    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<NestedKey> {
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy type: NestedKey.Type) throws -> KeyedDecodingContainer<
+        NestedKey
+    > {
         try nextDecoder().container(keyedBy: type)
     }
 
@@ -239,7 +247,8 @@ struct SingleValueNodeContainer: SingleValueDecodingContainer {
         guard case .scalar(let scalar) = node, !node.isNull || scalar.style != .plain else {
             throw mismatch("a string")
         }
-        return try EnvironmentSubstitution.substitute(scalar.string, environment: session.environment, codingPath: codingPath)
+        return try EnvironmentSubstitution.substitute(
+            scalar.string, environment: session.environment, codingPath: codingPath)
     }
 
     private func bool() throws -> Bool {
@@ -271,18 +280,21 @@ struct SingleValueNodeContainer: SingleValueDecodingContainer {
     /// Scalar text after substitution, for non-string types.
     private func plainText(_ expected: String) throws -> String {
         guard case .scalar(let scalar) = node, !node.isNull else { throw mismatch(expected) }
-        return try EnvironmentSubstitution.substitute(scalar.string, environment: session.environment, codingPath: codingPath)
+        return try EnvironmentSubstitution.substitute(
+            scalar.string, environment: session.environment, codingPath: codingPath)
     }
 
     private func mismatch(_ expected: String) -> DecodingError {
         DecodingError.typeMismatch(
-            Any.self, .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(node.kindDescription)"))
+            Any.self,
+            .init(codingPath: codingPath, debugDescription: "expected \(expected), found \(node.kindDescription)"))
     }
 }
 
 /// `${NAME}` / `${NAME:-fallback}` / `$$` substitution.
 enum EnvironmentSubstitution {
-    static func substitute(_ text: String, environment: [String: String], codingPath: [any CodingKey]) throws -> String {
+    static func substitute(_ text: String, environment: [String: String], codingPath: [any CodingKey]) throws -> String
+    {
         guard text.contains("$") else { return text }
         var result = ""
         var rest = Substring(text)
@@ -313,7 +325,9 @@ enum EnvironmentSubstitution {
             }
             guard isVariableName(name) else {
                 throw DecodingError.dataCorrupted(
-                    .init(codingPath: codingPath, debugDescription: "'${\(body)}' is not a valid environment variable reference"))
+                    .init(
+                        codingPath: codingPath,
+                        debugDescription: "'${\(body)}' is not a valid environment variable reference"))
             }
             if let value = environment[String(name)], !value.isEmpty {
                 result += value

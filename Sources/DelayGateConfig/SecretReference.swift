@@ -28,7 +28,8 @@ public struct SecretReference: Decodable, Hashable, Sendable, CustomStringConver
             throw DecodingError.dataCorrupted(
                 .init(
                     codingPath: decoder.codingPath,
-                    debugDescription: "secrets must come from the environment; write ${VARIABLE_NAME} instead of a value"))
+                    debugDescription:
+                        "secrets must come from the environment; write ${VARIABLE_NAME} instead of a value"))
         }
         self.variable = String(name)
     }

@@ -14,7 +14,9 @@ public enum InboxNormalization {
         public var receivedAt: Date
         public var parsed: Result<NormalizedPayload, PayloadRejection>
 
-        public init(inboxID: Int64, adapter: String, receivedAt: Date, parsed: Result<NormalizedPayload, PayloadRejection>) {
+        public init(
+            inboxID: Int64, adapter: String, receivedAt: Date, parsed: Result<NormalizedPayload, PayloadRejection>
+        ) {
             self.inboxID = inboxID
             self.adapter = adapter
             self.receivedAt = receivedAt
@@ -81,7 +83,8 @@ public enum InboxNormalization {
                 }
                 summary.merge(itemSummary)
             } catch {
-                try InboxStore.markRejected(id: item.inboxID, reason: "could not store the events: \(error)", at: now, in: db)
+                try InboxStore.markRejected(
+                    id: item.inboxID, reason: "could not store the events: \(error)", at: now, in: db)
                 summary.rejected += 1
                 summary.rejectedAdapters.append(item.adapter)
             }

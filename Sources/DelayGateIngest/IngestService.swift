@@ -32,7 +32,9 @@ public struct IngestService: Sendable {
     }
 
     /// Receives one request for `adapter`.
-    public func receive(_ request: InboundRequest, for adapter: any InboundAdapter) async throws(IngestError) -> IngestReceipt {
+    public func receive(_ request: InboundRequest, for adapter: any InboundAdapter) async throws(IngestError)
+        -> IngestReceipt
+    {
         let mediaType = try admit(mediaType: request.mediaType, for: adapter)
 
         let receivedAt = clock()
@@ -57,7 +59,8 @@ public struct IngestService: Sendable {
         let entry = InboxEntry(
             adapter: adapter.name, contentType: mediaType, body: request.body, receivedAt: receivedAt, state: .pending)
         let inboxID = try await commit(entry)
-        normalizer.submit(AcceptedDelivery(inboxID: inboxID, adapter: adapter.name, receivedAt: receivedAt, payload: parsed))
+        normalizer.submit(
+            AcceptedDelivery(inboxID: inboxID, adapter: adapter.name, receivedAt: receivedAt, payload: parsed))
         return IngestReceipt(inboxID: inboxID, eventCount: parsed.events.count, rejectedItems: parsed.rejectedItems)
     }
 

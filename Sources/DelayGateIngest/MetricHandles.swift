@@ -52,6 +52,8 @@ extension MetricHandles where Handle == Counter {
 
 extension MetricHandles where Handle == Metrics.Timer {
     public convenience init(timer label: String, labels: [String], factory: any MetricsFactory) {
-        self.init(label: label, labels: labels, factory: factory) { Metrics.Timer(label: $0, dimensions: $1, factory: $2) }
+        self.init(label: label, labels: labels, factory: factory) {
+            Metrics.Timer(label: $0, dimensions: $1, factory: $2)
+        }
     }
 }

@@ -189,7 +189,10 @@ public final class Normalizer: Service, Sendable {
 
     private func nextBatch() async -> [AcceptedDelivery]? {
         while true {
-            enum Step { case batch([AcceptedDelivery]), scan, wait, finish }
+            enum Step {
+                case batch([AcceptedDelivery])
+                case scan, wait, finish
+            }
             let step = state.withLock { state -> Step in
                 if !state.queue.isEmpty {
                     let count = min(options.batchSize, state.queue.count)
@@ -274,7 +277,9 @@ public final class Normalizer: Service, Sendable {
             }
             return true
         } catch {
-            logger.error("normalization write failed; rows stay pending", metadata: ["rows": "\(items.count)", "error": "\(error)"])
+            logger.error(
+                "normalization write failed; rows stay pending",
+                metadata: ["rows": "\(items.count)", "error": "\(error)"])
             await requestScanAfterPause()
             return false
         }

@@ -103,8 +103,9 @@ public enum CarrierTimestamp: Hashable, Sendable {
             else { return nil }
             guard (1...12).contains(month), day >= 1, day <= WallClockTime.daysInMonth(year: year, month: month)
             else { return nil }
-            guard index < bytes.count, bytes[index] == UInt8(ascii: "T") || bytes[index] == UInt8(ascii: "t")
-                || bytes[index] == UInt8(ascii: " ")
+            guard index < bytes.count,
+                bytes[index] == UInt8(ascii: "T") || bytes[index] == UInt8(ascii: "t")
+                    || bytes[index] == UInt8(ascii: " ")
             else { return nil }
             index += 1
             guard let hour = digits(2), expect(UInt8(ascii: ":")), let minute = digits(2) else { return nil }

@@ -68,7 +68,9 @@ public struct Gateway: Sendable {
         ingest = IngestService(writer: writer, normalizer: normalizer, clock: clock, metricsFactory: metrics.factory)
     }
 
-    public init(setup: GatewaySetup, metrics: GatewayMetrics = GatewayMetrics(), logger: Logger = Logger(label: "delaygate"))
+    public init(
+        setup: GatewaySetup, metrics: GatewayMetrics = GatewayMetrics(), logger: Logger = Logger(label: "delaygate")
+    )
         throws
     {
         try self.init(configuration: setup.configuration, catalog: setup.catalog, metrics: metrics, logger: logger)

@@ -20,7 +20,7 @@ struct CheckCommand: AsyncParsableCommand {
         let setup = try loadSetup(path: options.config, environment: ProcessInfo.processInfo.environment)
         let config = setup.configuration
         print(
-            "ok: \(options.config ?? GatewayConfigDefaults.path) — listen \(config.server.host):\(config.server.port), "
+            "ok: \(options.config ?? GatewayConfig.defaultPath) — listen \(config.server.host):\(config.server.port), "
                 + "database \(config.storage.path) (synchronous \(config.storage.synchronous.rawValue)), "
                 + "body limit \(config.server.bodyLimit)")
         if setup.catalog.names.isEmpty {
@@ -35,8 +35,4 @@ struct CheckCommand: AsyncParsableCommand {
             print("warning: \(warning)")
         }
     }
-}
-
-enum GatewayConfigDefaults {
-    static let path = "config/gateway.yaml"
 }

@@ -51,11 +51,14 @@ struct InboxCommand: AsyncParsableCommand {
                 print("no inbox rows" + (state.map { " in state \($0.rawValue)" } ?? ""))
                 return
             }
-            print(pad("ID", 8) + pad("RECEIVED (UTC)", 25) + pad("ADAPTER", 18) + pad("STATE", 12) + pad("EVENTS", 8) + "BYTES  REASON")
+            print(
+                pad("ID", 8) + pad("RECEIVED (UTC)", 25) + pad("ADAPTER", 18) + pad("STATE", 12) + pad("EVENTS", 8)
+                    + "BYTES  REASON")
             for row in rows {
                 let reason = row.reason.map { $0.count > 100 ? String($0.prefix(99)) + "…" : $0 } ?? ""
                 print(
-                    pad(String(row.id), 8) + pad(iso(row.receivedAt), 25) + pad(row.adapter, 18) + pad(row.state.rawValue, 12)
+                    pad(String(row.id), 8) + pad(iso(row.receivedAt), 25) + pad(row.adapter, 18)
+                        + pad(row.state.rawValue, 12)
                         + pad(row.eventCount.map(String.init) ?? "-", 8) + pad(String(row.body.count), 7) + reason)
             }
         }

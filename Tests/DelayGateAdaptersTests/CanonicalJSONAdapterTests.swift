@@ -9,7 +9,9 @@ struct AdapterFolder {
     let path: String
 
     init(_ files: [String: String]) throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-adapters-\(UUID().uuidString)").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-adapters-\(UUID().uuidString)")
+            .path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         for (name, text) in files {
             try text.write(toFile: (path as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
@@ -36,7 +38,9 @@ let integratorFile = """
 struct CanonicalJSONAdapterTests {
     let receivedAt = Date(timeIntervalSince1970: 1_794_400_000)
 
-    func adapter(_ file: String = integratorFile, env: [String: String] = ["HOOK_SECRET": "s3cret"]) throws -> any InboundAdapter {
+    func adapter(_ file: String = integratorFile, env: [String: String] = ["HOOK_SECRET": "s3cret"]) throws
+        -> any InboundAdapter
+    {
         let folder = try AdapterFolder(["integrator.yaml": file])
         defer { folder.remove() }
         let loaded = folder.load(env)
@@ -81,7 +85,8 @@ struct CanonicalJSONAdapterTests {
 
     @Test("a milestone outside the taxonomy is kept as unknown with its raw code")
     func unknownMilestone() throws {
-        let body = #"{"events":[{"carrier":"zto","tracking_number":"Z1","time":"2026-11-11T08:00:00Z","milestone":"held_by_weather"}]}"#
+        let body =
+            #"{"events":[{"carrier":"zto","tracking_number":"Z1","time":"2026-11-11T08:00:00Z","milestone":"held_by_weather"}]}"#
         let event = try #require(try adapter().parse(Data(body.utf8), receivedAt: receivedAt).events.first)
         #expect(event.milestone == .unknown)
         #expect(event.carrierStatus.code == "held_by_weather")
@@ -111,7 +116,10 @@ struct CanonicalJSONAdapterTests {
         "unusable bodies are rejected with a reason",
         arguments: [
             ("{", "malformed JSON"), ("[]", "body"), (#"{"events": {}}"#, "events"), (#"{"evnts": []}"#, "events"),
-            (#"{"events":[{"tracking_number":"Z1","time":"2026-11-11T08:00:00Z","milestone":"picked_up"}]}"#, "carrier"),
+            (
+                #"{"events":[{"tracking_number":"Z1","time":"2026-11-11T08:00:00Z","milestone":"picked_up"}]}"#,
+                "carrier"
+            ),
         ])
     func rejected(body: String, mentions: String) throws {
         let adapter = try adapter()
@@ -166,7 +174,8 @@ struct AdapterCatalogTests {
             "a-literal.yaml": "kind: canonical-json\nverification:\n  secret: hunter2\n",
             "b-unknown-kind.yaml": "kind: carrier-pigeon\n",
             "c-typo.yaml": "kind: canonical-json\nverification:\n  secret: ${S}\n  tolerance_secs: 10\n",
-            "d-zone.yaml": "kind: canonical-json\nverification:\n  secret: ${S}\noptions:\n  default_time_zone: Mars/Olympus\n",
+            "d-zone.yaml":
+                "kind: canonical-json\nverification:\n  secret: ${S}\noptions:\n  default_time_zone: Mars/Olympus\n",
             "e-no-kind.yaml": "verification:\n  secret: ${S}\n",
             "Bad Name.yaml": "kind: canonical-json\nverification:\n  secret: ${S}\n",
             "good.yaml": "kind: canonical-json\nverification:\n  secret: ${S}\n",
@@ -177,9 +186,21 @@ struct AdapterCatalogTests {
         let messages = loaded.errors.map(\.description)
         #expect(loaded.catalog.names == ["good"])
         #expect(loaded.errors.count == 6, "\(messages)")
-        #expect(messages.contains { $0.contains("a-literal.yaml:3: key 'verification.secret': secrets must come from the environment") })
-        #expect(messages.contains { $0.contains("b-unknown-kind.yaml:1: key 'kind': unknown adapter kind 'carrier-pigeon'; known kinds: canonical-json") })
-        #expect(messages.contains { $0.contains("c-typo.yaml:4: key 'verification.tolerance_secs': unknown key") && $0.contains("tolerance_seconds") })
+        #expect(
+            messages.contains {
+                $0.contains("a-literal.yaml:3: key 'verification.secret': secrets must come from the environment")
+            })
+        #expect(
+            messages.contains {
+                $0.contains(
+                    "b-unknown-kind.yaml:1: key 'kind': unknown adapter kind 'carrier-pigeon'; known kinds: canonical-json"
+                )
+            })
+        #expect(
+            messages.contains {
+                $0.contains("c-typo.yaml:4: key 'verification.tolerance_secs': unknown key")
+                    && $0.contains("tolerance_seconds")
+            })
         #expect(messages.contains { $0.contains("d-zone.yaml") && $0.contains("options.default_time_zone") })
         #expect(messages.contains { $0.contains("e-no-kind.yaml") && $0.contains("required key 'kind' is missing") })
         #expect(messages.contains { $0.contains("Bad Name.yaml") && $0.contains("lowercase") })

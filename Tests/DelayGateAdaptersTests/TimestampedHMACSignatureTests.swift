@@ -22,8 +22,11 @@ struct TimestampedHMACSignatureTests {
     func valid() throws {
         let header = TimestampedHMACSignature.headerValue(body: body, secret: "s3cret", time: now)
         try scheme.verify(headerValue: header, body: body, keys: [key], now: now)
-        try scheme.verify(headerValue: header.uppercased().replacingOccurrences(of: "T=", with: "t=").replacingOccurrences(of: "V1=", with: "v1="), body: body, keys: [key], now: now)
-        try scheme.verify(headerValue: "t=1794357000, v1=00, " + header.split(separator: ",")[1], body: body, keys: [key], now: now)
+        try scheme.verify(
+            headerValue: header.uppercased().replacingOccurrences(of: "T=", with: "t=").replacingOccurrences(
+                of: "V1=", with: "v1="), body: body, keys: [key], now: now)
+        try scheme.verify(
+            headerValue: "t=1794357000, v1=00, " + header.split(separator: ",")[1], body: body, keys: [key], now: now)
     }
 
     @Test("either secret verifies during a rotation")

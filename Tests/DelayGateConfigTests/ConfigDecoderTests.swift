@@ -76,8 +76,11 @@ struct ConfigDecoderTests {
     @Test("values are range-checked")
     func ranges() throws {
         #expect(try #require(failure("server:\n  port: 70000\n")).message.contains("between 0 and 65535"))
-        #expect(try #require(failure("storage:\n  synchronous: sometimes\n")).message.contains("off, normal, full, extra"))
-        #expect(try #require(failure("storage:\n  group_commit:\n    max_batch: 0\n")).key == "storage.group_commit.max_batch")
+        #expect(
+            try #require(failure("storage:\n  synchronous: sometimes\n")).message.contains("off, normal, full, extra"))
+        #expect(
+            try #require(failure("storage:\n  group_commit:\n    max_batch: 0\n")).key
+                == "storage.group_commit.max_batch")
         #expect(try #require(failure("server:\n  body_limit: lots\n")).message.contains("1MiB"))
     }
 
@@ -85,7 +88,8 @@ struct ConfigDecoderTests {
     func substitution() throws {
         let config = try decoder.decode(
             GatewayConfig.self,
-            yaml: "storage:\n  path: ${DB_DIR}/gw.sqlite\nadapters_dir: ${ADAPTERS:-/etc/delaygate/adapters}\nlogging:\n  level: info\n",
+            yaml:
+                "storage:\n  path: ${DB_DIR}/gw.sqlite\nadapters_dir: ${ADAPTERS:-/etc/delaygate/adapters}\nlogging:\n  level: info\n",
             file: "g.yaml")
         #expect(config.storage.path == "/var/lib/delaygate/gw.sqlite")
         #expect(config.adaptersDirectory == "/etc/delaygate/adapters")
@@ -120,7 +124,9 @@ struct ConfigDecoderTests {
 
     @Test("a missing file gives defaults unless it was asked for")
     func missingFile() throws {
-        #expect(try GatewayConfig.load(path: "/nonexistent/gateway.yaml", environment: [:], required: false) == GatewayConfig())
+        #expect(
+            try GatewayConfig.load(path: "/nonexistent/gateway.yaml", environment: [:], required: false)
+                == GatewayConfig())
         #expect(throws: ConfigError(file: "/nonexistent/gateway.yaml", message: "file not found")) {
             try GatewayConfig.load(path: "/nonexistent/gateway.yaml", environment: [:], required: true)
         }
@@ -145,7 +151,8 @@ struct SecretReferenceTests {
 
     @Test("an unset secret variable is not a decoding error")
     func unsetIsFine() throws {
-        let holder = try ConfigDecoder(environment: [:]).decode(Holder.self, yaml: "secret: ${HOOK_SECRET}\n", file: "a.yaml")
+        let holder = try ConfigDecoder(environment: [:]).decode(
+            Holder.self, yaml: "secret: ${HOOK_SECRET}\n", file: "a.yaml")
         #expect(holder.secret.variable == "HOOK_SECRET")
     }
 

@@ -41,7 +41,8 @@ struct CarrierTimestampTests {
         #expect(
             CarrierTimestamp.parse("2026-11-11T08:30:05.250")
                 == .wallClock(
-                    WallClockTime(year: 2026, month: 11, day: 11, hour: 8, minute: 30, second: 5, nanosecond: 250_000_000)))
+                    WallClockTime(
+                        year: 2026, month: 11, day: 11, hour: 8, minute: 30, second: 5, nanosecond: 250_000_000)))
     }
 
     @Test(
@@ -78,7 +79,9 @@ struct CarrierTimestampTests {
         let shanghai = try #require(TimeZone(identifier: "Asia/Shanghai"))
         let utc = try #require(TimeZone(identifier: "UTC"))
         let wall = try #require(CarrierTimestamp.parse("2026-11-11 08:30:00"))
-        #expect(wall.resolve(inferredZone: shanghai, assumedZone: utc).source == .inferredFromLocation(zone: "Asia/Shanghai"))
+        #expect(
+            wall.resolve(inferredZone: shanghai, assumedZone: utc).source
+                == .inferredFromLocation(zone: "Asia/Shanghai"))
         let assumed = wall.resolve(inferredZone: nil, assumedZone: shanghai)
         #expect(assumed.source == .assumedZone(zone: "Asia/Shanghai"))
         #expect(assumed.instant == Date(timeIntervalSince1970: 1_794_357_000))

@@ -80,7 +80,8 @@ struct ShipmentTests {
     @Test("the final state does not depend on arrival order")
     func orderIndependence() {
         let events = [
-            event(.labelCreated, at: 0), event(.pickedUp, at: 2), event(.hubArrival, at: 5), event(.hubDeparture, at: 9),
+            event(.labelCreated, at: 0), event(.pickedUp, at: 2), event(.hubArrival, at: 5),
+            event(.hubDeparture, at: 9),
             event(.outForDelivery, at: 20), event(.delivered, at: 23),
         ]
         let reference = fold(events)

@@ -28,11 +28,13 @@ struct TestGateway {
         bodyLimit: ByteCount = .kibibytes(64),
         port: Int = 0
     ) throws {
-        root = FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-server-\(UUID().uuidString)").path
+        root =
+            FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-server-\(UUID().uuidString)").path
         let adaptersPath = (root as NSString).appendingPathComponent("adapters")
         try FileManager.default.createDirectory(atPath: adaptersPath, withIntermediateDirectories: true)
         for (name, text) in adapters {
-            try text.write(toFile: (adaptersPath as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
+            try text.write(
+                toFile: (adaptersPath as NSString).appendingPathComponent(name), atomically: true, encoding: .utf8)
         }
         var configuration = GatewayConfig()
         configuration.server.port = port
@@ -62,7 +64,8 @@ struct TestGateway {
         let items = events.enumerated().map { index, item in
             let id = idPrefix.map { #""event_id": "\#($0)-\#(index)", "# } ?? ""
             let time = String(format: "2026-11-11T%02d:00:00+08:00", item.1)
-            return #"{\#(id)"carrier": "sf-express", "tracking_number": "\#(tracking)", "time": "\#(time)", "milestone": "\#(item.0)", "node": {"facility_name": "杭州转运中心", "city": "杭州市", "region": "浙江省", "country": "CN"}}"#
+            return
+                #"{\#(id)"carrier": "sf-express", "tracking_number": "\#(tracking)", "time": "\#(time)", "milestone": "\#(item.0)", "node": {"facility_name": "杭州转运中心", "city": "杭州市", "region": "浙江省", "country": "CN"}}"#
         }
         return #"{"events": [\#(items.joined(separator: ", "))]}"#
     }

@@ -41,7 +41,11 @@ struct WebhookTests {
         try await test.gateway.application().test(.router) { client in
             try await client.postWebhook(body) { response in
                 #expect(response.status == .accepted)
-                struct Accepted: Decodable { var status: String; var inbox_id: Int64; var events: Int }
+                struct Accepted: Decodable {
+                    var status: String
+                    var inbox_id: Int64
+                    var events: Int
+                }
                 let accepted = try JSONDecoder().decode(Accepted.self, from: Data(response.body.readableBytesView))
                 #expect(accepted.status == "accepted")
                 #expect(accepted.events == 2)
@@ -147,11 +151,15 @@ struct WebhookTests {
     func partialBatch() async throws {
         let test = try TestGateway()
         defer { test.remove() }
-        let body = #"{"events": [{"carrier": "zto", "tracking_number": "Z1", "time": "2026-11-11T08:00:00Z", "milestone": "picked_up"}, {"carrier": "zto", "time": "bad"}]}"#
+        let body =
+            #"{"events": [{"carrier": "zto", "tracking_number": "Z1", "time": "2026-11-11T08:00:00Z", "milestone": "picked_up"}, {"carrier": "zto", "time": "bad"}]}"#
         try await test.gateway.application().test(.router) { client in
             try await client.postWebhook(body) { response in
                 #expect(response.status == .accepted)
-                struct Accepted: Decodable { var events: Int; var rejected_items: [RejectedItem] }
+                struct Accepted: Decodable {
+                    var events: Int
+                    var rejected_items: [RejectedItem]
+                }
                 let accepted = try JSONDecoder().decode(Accepted.self, from: Data(response.body.readableBytesView))
                 #expect(accepted.events == 1)
                 #expect(accepted.rejected_items.map(\.index) == [1])
@@ -171,7 +179,8 @@ struct WebhookTests {
         let big = #"{"events": [], "padding": "\#(String(repeating: "x", count: 2048))"}"#
         try await test.gateway.application().test(.router) { client in
             try await client.execute(
-                uri: "/webhooks/nope", method: .post, headers: TestGateway.signedHeaders(body), body: ByteBuffer(string: body)
+                uri: "/webhooks/nope", method: .post, headers: TestGateway.signedHeaders(body),
+                body: ByteBuffer(string: body)
             ) { response in
                 #expect(response.status == .notFound)
                 try expectProblem(response, type: "urn:delaygate:problem:unknown-adapter")
@@ -217,7 +226,8 @@ struct WebhookTests {
         // The adapter at first has no default carrier, so events without one are rejected.
         let test = try TestGateway()
         defer { test.remove() }
-        let body = #"{"events": [{"tracking_number": "YT9", "time": "2026-11-11T08:00:00+08:00", "milestone": "picked_up"}]}"#
+        let body =
+            #"{"events": [{"tracking_number": "YT9", "time": "2026-11-11T08:00:00+08:00", "milestone": "picked_up"}]}"#
         try await test.gateway.application().test(.router) { client in
             try await client.postWebhook(body) { #expect($0.status == .badRequest) }
         }
@@ -225,14 +235,19 @@ struct WebhookTests {
 
         // The fix: the adapter now names the carrier. Reprocessing uses the adapters as they are now.
         let fixed = AdapterCatalog.load(
-            directory: test.gateway.configuration.adaptersDirectory, environment: ["TEST_HOOK_SECRET": TestGateway.secret])
+            directory: test.gateway.configuration.adaptersDirectory,
+            environment: ["TEST_HOOK_SECRET": TestGateway.secret])
         try (TestGateway.integrator + "\n  carrier: yto\n").write(
-            toFile: test.gateway.configuration.adaptersDirectory + "/integrator.yaml", atomically: true, encoding: .utf8)
+            toFile: test.gateway.configuration.adaptersDirectory + "/integrator.yaml", atomically: true, encoding: .utf8
+        )
         let reloaded = AdapterCatalog.load(
-            directory: test.gateway.configuration.adaptersDirectory, environment: ["TEST_HOOK_SECRET": TestGateway.secret])
+            directory: test.gateway.configuration.adaptersDirectory,
+            environment: ["TEST_HOOK_SECRET": TestGateway.secret])
         #expect(fixed.catalog.names == reloaded.catalog.names)
 
-        let report = try await InboxReprocessor(database: test.database, catalog: reloaded.catalog).reprocess(states: [.rejected])
+        let report = try await InboxReprocessor(database: test.database, catalog: reloaded.catalog).reprocess(states: [
+            .rejected
+        ])
         #expect(report.rows == 1)
         #expect(report.summary.normalized == 1)
         #expect(report.summary.eventsInserted == 1)

@@ -36,7 +36,9 @@ struct DatabaseTests {
             // Opening again (a restart) applies nothing new and keeps the data.
             try await pool.write { db in
                 try InboxStore.append(
-                    InboxEntry(adapter: "a", contentType: "application/json", body: Data("{}".utf8), receivedAt: Date(), state: .pending),
+                    InboxEntry(
+                        adapter: "a", contentType: "application/json", body: Data("{}".utf8), receivedAt: Date(),
+                        state: .pending),
                     in: db)
             }
             let reopened = try GatewayDatabase.open(at: directory.file("test.sqlite"))

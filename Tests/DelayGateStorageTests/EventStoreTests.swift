@@ -72,12 +72,16 @@ struct OrderStoreTests {
     func order(updatedAt: Double, value: Decimal = Decimal(string: "1299.50")!) -> Order {
         Order(
             id: "SO-20261111-0001",
-            customer: Customer(id: "c-1", name: "王小明", phone: "+8613800138000", preferredChannel: .push, locale: "zh-CN"),
+            customer: Customer(
+                id: "c-1", name: "王小明", phone: "+8613800138000", preferredChannel: .push, locale: "zh-CN"),
             destination: TrackingNode(city: "广州市", region: "广东省", country: "CN"),
             value: Money(amount: value, currency: "CNY"),
             promisedDeliveryDate: Date(timeIntervalSince1970: 1_794_600_000),
             presale: Presale(supplierETA: Date(timeIntervalSince1970: 1_794_300_000)),
-            shipments: [ShipmentKey(carrier: "sf-express", trackingNumber: "SF1"), ShipmentKey(carrier: "zto", trackingNumber: "Z2")],
+            shipments: [
+                ShipmentKey(carrier: "sf-express", trackingNumber: "SF1"),
+                ShipmentKey(carrier: "zto", trackingNumber: "Z2"),
+            ],
             updatedAt: Date(timeIntervalSince1970: updatedAt))
     }
 

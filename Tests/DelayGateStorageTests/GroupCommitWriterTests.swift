@@ -31,7 +31,9 @@ struct GroupCommitWriterTests {
                     }
                     for value in 1...100 {
                         group.addTask {
-                            try await writer.write { db in try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value]) }
+                            try await writer.write { db in
+                                try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                            }
                         }
                     }
                     while writer.queueDepth < 100 { await Task.yield() }
@@ -136,7 +138,9 @@ struct GroupCommitWriterTests {
             let id = try await whileRunning(writer) {
                 try await writer.write { db in
                     try InboxStore.append(
-                        InboxEntry(adapter: "a", contentType: "application/json", body: Data("{}".utf8), receivedAt: Date(), state: .pending),
+                        InboxEntry(
+                            adapter: "a", contentType: "application/json", body: Data("{}".utf8), receivedAt: Date(),
+                            state: .pending),
                         in: db)
                 }
             }

@@ -9,7 +9,8 @@ struct TemporaryDirectory {
     let path: String
 
     init() throws {
-        path = FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-tests-\(UUID().uuidString)").path
+        path =
+            FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-tests-\(UUID().uuidString)").path
         try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
     }
 
@@ -56,7 +57,8 @@ func sampleEvent(
         carrier: "zto",
         trackingNumber: tracking,
         time: EventTime(
-            instant: Date(timeIntervalSince1970: 1_794_357_000 + hour * 3600), source: .assumedZone(zone: "Asia/Shanghai")),
+            instant: Date(timeIntervalSince1970: 1_794_357_000 + hour * 3600),
+            source: .assumedZone(zone: "Asia/Shanghai")),
         receivedAt: Date(timeIntervalSince1970: 1_794_400_000),
         milestone: milestone,
         carrierStatus: CarrierStatus(code: code ?? milestone.rawValue, text: "\(milestone) @ \(facility)"),

@@ -36,7 +36,8 @@ struct CommandLineTests {
         defer { folder.remove() }
         let result = try await run(["check", "--config", folder.configPath], in: folder)
         #expect(result.status != 0)
-        #expect(result.output.contains("integrator.yaml:4: key 'verification.tolerance': unknown key"), "\(result.output)")
+        #expect(
+            result.output.contains("integrator.yaml:4: key 'verification.tolerance': unknown key"), "\(result.output)")
         let missing = try await run(["check", "--config", folder.root + "/nope.yaml"], in: folder)
         #expect(missing.status != 0)
         #expect(missing.output.contains("nope.yaml: file not found"))

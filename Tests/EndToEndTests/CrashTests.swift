@@ -110,10 +110,14 @@ struct CrashTests {
         let database = try DatabaseQueue(path: folder.databasePath)
         let (eventCounts, inboxPending, inboxRows) = try await database.read { db in
             (
-                try Row.fetchAll(db, sql: "SELECT carrier_event_id, COUNT(*) AS n FROM events GROUP BY carrier_event_id")
-                    .reduce(into: [String: Int]()) { $0[$1["carrier_event_id"]] = $1["n"] },
+                try Row.fetchAll(
+                    db, sql: "SELECT carrier_event_id, COUNT(*) AS n FROM events GROUP BY carrier_event_id"
+                )
+                .reduce(into: [String: Int]()) { $0[$1["carrier_event_id"]] = $1["n"] },
                 try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox WHERE state = 'pending'") ?? -1,
-                try Row.fetchAll(db, sql: "SELECT body FROM inbox").map { String(decoding: $0["body"] as Data, as: UTF8.self) }
+                try Row.fetchAll(db, sql: "SELECT body FROM inbox").map {
+                    String(decoding: $0["body"] as Data, as: UTF8.self)
+                }
             )
         }
         let missing = acknowledged.filter { eventCounts[$0] == nil }

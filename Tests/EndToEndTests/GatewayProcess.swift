@@ -14,7 +14,8 @@ final class GatewayProcess: Sendable {
         var description: String {
             switch self {
             case .binaryMissing(let path): "no delaygate binary at \(path); build it with `swift build`"
-            case .exitedBeforeListening(let status, let output): "delaygate exited with \(status) before listening:\n\(output)"
+            case .exitedBeforeListening(let status, let output):
+                "delaygate exited with \(status) before listening:\n\(output)"
             }
         }
     }
@@ -22,7 +23,9 @@ final class GatewayProcess: Sendable {
     /// The `delaygate` executable built next to this test bundle.
     static var binary: String {
         let bundle = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-        let candidates = [bundle, bundle.deletingLastPathComponent()].map { $0.appendingPathComponent("delaygate").path }
+        let candidates = [bundle, bundle.deletingLastPathComponent()].map {
+            $0.appendingPathComponent("delaygate").path
+        }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0) } ?? candidates[0]
     }
 
@@ -44,7 +47,9 @@ final class GatewayProcess: Sendable {
 
     /// Starts `delaygate` with `arguments`; stdout and stderr are collected.
     init(arguments: [String], environment: [String: String], workingDirectory: String) throws {
-        guard FileManager.default.isExecutableFile(atPath: Self.binary) else { throw Failure.binaryMissing(Self.binary) }
+        guard FileManager.default.isExecutableFile(atPath: Self.binary) else {
+            throw Failure.binaryMissing(Self.binary)
+        }
         process = Process()
         process.executableURL = URL(fileURLWithPath: Self.binary)
         process.arguments = arguments
@@ -62,7 +67,9 @@ final class GatewayProcess: Sendable {
             }
             let waiters = shared.state.withLock { state -> ([CheckedContinuation<String?, Never>], String?) in
                 state.output += String(decoding: data, as: UTF8.self)
-                guard state.address == nil, let range = state.output.range(of: "listening on http://") else { return ([], nil) }
+                guard state.address == nil, let range = state.output.range(of: "listening on http://") else {
+                    return ([], nil)
+                }
                 let rest = state.output[range.upperBound...]
                 guard let end = rest.firstIndex(where: { $0.isWhitespace }) else { return ([], nil) }
                 state.address = String(rest[..<end])
@@ -143,13 +150,14 @@ struct GatewayFolder {
         logging:
           level: notice
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
-        let files = adapterFiles ?? [
-            "integrator.yaml": """
-            kind: canonical-json
-            verification:
-              secret: ${E2E_HOOK_SECRET}
-            """
-        ]
+        let files =
+            adapterFiles ?? [
+                "integrator.yaml": """
+                kind: canonical-json
+                verification:
+                  secret: ${E2E_HOOK_SECRET}
+                """
+            ]
         for (name, text) in files {
             try text.write(toFile: root + "/adapters/" + name, atomically: true, encoding: .utf8)
         }
@@ -160,7 +168,8 @@ struct GatewayFolder {
     var environment: [String: String] { ["E2E_HOOK_SECRET": Self.secret] }
 
     func start() throws -> GatewayProcess {
-        try GatewayProcess(arguments: ["serve", "--config", configPath], environment: environment, workingDirectory: root)
+        try GatewayProcess(
+            arguments: ["serve", "--config", configPath], environment: environment, workingDirectory: root)
     }
 
     func remove() { try? FileManager.default.removeItem(atPath: root) }

@@ -28,7 +28,8 @@ public struct TimestampedHMACSignature: Sendable {
     /// The header value for `body` signed with `secret` at `time`.
     public static func headerValue(body: Data, secret: String, time: Date) -> String {
         let timestamp = String(Int64(time.timeIntervalSince1970.rounded(.down)))
-        let mac = authenticationCode(timestamp: Substring(timestamp), body: body, key: SymmetricKey(data: Data(secret.utf8)))
+        let mac = authenticationCode(
+            timestamp: Substring(timestamp), body: body, key: SymmetricKey(data: Data(secret.utf8)))
         return "t=\(timestamp),v1=\(Hex.encode(Data(mac)))"
     }
 
@@ -58,7 +59,8 @@ public struct TimestampedHMACSignature: Sendable {
         let skew = abs(now.timeIntervalSince1970 - Double(seconds))
         guard skew <= Double(tolerance.components.seconds) else {
             throw VerificationFailure(
-                "\(headerName) time is \(Int(skew)) s away from the server's clock (tolerance \(tolerance.components.seconds) s)")
+                "\(headerName) time is \(Int(skew)) s away from the server's clock (tolerance \(tolerance.components.seconds) s)"
+            )
         }
         let candidates = signatures.compactMap { Hex.decode($0) }.filter { $0.count == SHA256.byteCount }
         for key in keys {
@@ -72,7 +74,9 @@ public struct TimestampedHMACSignature: Sendable {
     }
 
     /// HMAC-SHA256 over `timestamp + "." + body`, fed in pieces so the body is never copied.
-    static func authenticationCode(timestamp: Substring, body: Data, key: SymmetricKey) -> HashedAuthenticationCode<SHA256> {
+    static func authenticationCode(timestamp: Substring, body: Data, key: SymmetricKey) -> HashedAuthenticationCode<
+        SHA256
+    > {
         var hmac = HMAC<SHA256>(key: key)
         var timestamp = String(timestamp)
         timestamp.withUTF8 { hmac.update(data: UnsafeRawBufferPointer($0)) }

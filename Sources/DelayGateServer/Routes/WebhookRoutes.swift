@@ -52,12 +52,15 @@ struct WebhookRoutes<Context: RequestContext>: Sendable {
         let body: ByteBuffer
         if receipt.rejectedItems.isEmpty {
             // The common answer has only numbers in it; building it directly skips an encoder per request.
-            body = ByteBuffer(string: #"{"status":"accepted","inbox_id":\#(receipt.inboxID),"events":\#(receipt.eventCount)}"#)
+            body = ByteBuffer(
+                string: #"{"status":"accepted","inbox_id":\#(receipt.inboxID),"events":\#(receipt.eventCount)}"#)
         } else {
-            let accepted = Accepted(inboxID: receipt.inboxID, events: receipt.eventCount, rejectedItems: receipt.rejectedItems)
+            let accepted = Accepted(
+                inboxID: receipt.inboxID, events: receipt.eventCount, rejectedItems: receipt.rejectedItems)
             body = ByteBuffer(bytes: try JSONEncoder().encode(accepted))
         }
-        return Response(status: .accepted, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
+        return Response(
+            status: .accepted, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
     }
 
     /// The 202 body.
@@ -91,7 +94,8 @@ struct WebhookRoutes<Context: RequestContext>: Sendable {
         case .unsupportedMediaType(let received, let accepted):
             return ProblemDetails(
                 .unsupportedMediaType, slug: "unsupported-media-type", title: "Unsupported media type",
-                detail: "adapter '\(adapter)' reads \(accepted.joined(separator: " or ")), not \(received ?? "a body without Content-Type")",
+                detail:
+                    "adapter '\(adapter)' reads \(accepted.joined(separator: " or ")), not \(received ?? "a body without Content-Type")",
                 extensions: ["accepted": .array(accepted.map(JSONValue.string))])
         case .unauthorized(let failure):
             return ProblemDetails(

@@ -65,7 +65,8 @@ struct BoundStatement: ~Copyable {
     func bind(_ index: Int32, _ value: Data?) {
         guard let value else { return bindNull(index) }
         value.withUnsafeBytes { bytes in
-            _ = sqlite3_bind_blob(handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), Self.transient)
+            _ = sqlite3_bind_blob(
+                handle, index, bytes.baseAddress ?? UnsafeRawPointer(bitPattern: 1), Int32(bytes.count), Self.transient)
         }
     }
 

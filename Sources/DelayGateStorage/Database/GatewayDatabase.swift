@@ -37,7 +37,8 @@ public enum GatewayDatabase {
         var configuration = Configuration()
         configuration.label = "delaygate"
         configuration.maximumReaderCount = options.maximumReaderCount
-        let seconds = Double(options.busyTimeout.components.seconds)
+        let seconds =
+            Double(options.busyTimeout.components.seconds)
             + Double(options.busyTimeout.components.attoseconds) / 1e18
         configuration.busyMode = .timeout(seconds)
         // Foreign keys stay declared in the schema for readers, but the hot insert path does not

@@ -21,7 +21,9 @@ public struct InboxEntry: Sendable, Hashable {
     /// Why the row was rejected, or which items of an accepted batch were.
     public var reason: String?
 
-    public init(adapter: String, contentType: String, body: Data, receivedAt: Date, state: InboxState, reason: String? = nil) {
+    public init(
+        adapter: String, contentType: String, body: Data, receivedAt: Date, state: InboxState, reason: String? = nil
+    ) {
         self.adapter = adapter
         self.contentType = contentType
         self.body = body

@@ -26,9 +26,12 @@ public enum InboxStore {
     ///
     /// Normalizing a row twice (a recovery scan racing the in-memory queue, a reprocess) is
     /// harmless: the row ends in the same state.
-    public static func markNormalized(id: Int64, eventCount: Int, note: String?, at instant: Date, in db: Database) throws {
+    public static func markNormalized(id: Int64, eventCount: Int, note: String?, at instant: Date, in db: Database)
+        throws
+    {
         let update = try BoundStatement(
-            db, sql: "UPDATE inbox SET state = 'normalized', event_count = ?, reason = ?, normalized_at = ? WHERE id = ?")
+            db,
+            sql: "UPDATE inbox SET state = 'normalized', event_count = ?, reason = ?, normalized_at = ? WHERE id = ?")
         update.bind(1, eventCount)
         update.bind(2, note)
         update.bind(3, instant.millisecondsSince1970)
@@ -52,7 +55,9 @@ public enum InboxStore {
     }
 
     /// Rows in the given states, oldest first, starting after `afterID` (for reprocessing).
-    public static func rows(in states: Set<InboxState>, afterID: Int64, limit: Int, in db: Database) throws -> [InboxRecord] {
+    public static func rows(in states: Set<InboxState>, afterID: Int64, limit: Int, in db: Database) throws
+        -> [InboxRecord]
+    {
         guard !states.isEmpty else { return [] }
         let placeholders = Array(repeating: "?", count: states.count).joined(separator: ", ")
         var arguments: StatementArguments = StatementArguments(states.map(\.rawValue))

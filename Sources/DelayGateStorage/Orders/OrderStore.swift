@@ -11,7 +11,8 @@ public enum OrderStore {
     /// - Returns: false when the stored order was newer and nothing changed.
     @discardableResult
     public static func upsert(_ order: Order, in db: Database) throws -> Bool {
-        if let stored = try Int64.fetchOne(db, sql: "SELECT updated_at FROM orders WHERE id = ?", arguments: [order.id]),
+        if let stored = try Int64.fetchOne(
+            db, sql: "SELECT updated_at FROM orders WHERE id = ?", arguments: [order.id]),
             stored > order.updatedAt.millisecondsSince1970
         {
             return false
@@ -60,7 +61,9 @@ public enum OrderStore {
             return nil
         }
         let shipments = try Row.fetchAll(
-            db, sql: "SELECT carrier, tracking_number FROM order_shipments WHERE order_id = ? ORDER BY carrier, tracking_number",
+            db,
+            sql:
+                "SELECT carrier, tracking_number FROM order_shipments WHERE order_id = ? ORDER BY carrier, tracking_number",
             arguments: [id]
         ).map { ShipmentKey(carrier: $0["carrier"], trackingNumber: $0["tracking_number"]) }
         return try Order(row: row, shipments: shipments)
@@ -96,7 +99,8 @@ extension Order {
             presale: supplierETA.map {
                 Presale(
                     supplierETA: $0,
-                    promisedShipDate: (row["presale_promised_ship_at"] as Int64?).map(Date.init(millisecondsSince1970:)))
+                    promisedShipDate: (row["presale_promised_ship_at"] as Int64?).map(Date.init(millisecondsSince1970:))
+                )
             },
             isReturn: row["is_return"],
             shipments: shipments,

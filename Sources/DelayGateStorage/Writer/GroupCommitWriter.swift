@@ -175,7 +175,10 @@ public final class GroupCommitWriter: Service, Sendable {
     /// Waits for work; nil when stopping with nothing left.
     private func nextBatch() async -> [PendingWrite]? {
         while true {
-            enum Step { case batch([PendingWrite]), wait, finish }
+            enum Step {
+                case batch([PendingWrite])
+                case wait, finish
+            }
             let step = state.withLock { state -> Step in
                 if !state.pending.isEmpty { return .batch(takeBatch(&state)) }
                 return state.isStopping ? .finish : .wait

@@ -126,7 +126,8 @@ public struct CanonicalJSONAdapter: InboundAdapter {
 
         func trackingEvent(adapter: CanonicalJSONAdapter, receivedAt: Date) throws(ItemError) -> TrackingEvent {
             guard let carrier = (carrier ?? adapter.fixedCarrier).flatMap(Self.identifier) else {
-                throw ItemError(carrier == nil ? "carrier: required field is missing" : "carrier: expected 1–64 visible characters")
+                throw ItemError(
+                    carrier == nil ? "carrier: required field is missing" : "carrier: expected 1–64 visible characters")
             }
             guard let trackingNumber = Self.identifier(trackingNumber) else {
                 throw ItemError("tracking_number: expected 1–64 visible characters")
@@ -145,7 +146,8 @@ public struct CanonicalJSONAdapter: InboundAdapter {
                     }
                     // The sender named the zone, so the offset is known exactly.
                     let instant = wall.instant(in: zone)
-                    eventTime = EventTime(instant: instant, source: .explicitOffset(seconds: zone.secondsFromGMT(for: instant)))
+                    eventTime = EventTime(
+                        instant: instant, source: .explicitOffset(seconds: zone.secondsFromGMT(for: instant)))
                 } else {
                     eventTime = timestamp.resolve(
                         inferredZone: TimeZoneInference.zone(forCountry: node?.country),

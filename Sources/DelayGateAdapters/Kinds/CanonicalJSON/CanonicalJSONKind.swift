@@ -51,7 +51,9 @@ public enum CanonicalJSONKind: InboundAdapterKind {
         }
     }
 
-    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> any InboundAdapter {
+    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
+        -> any InboundAdapter
+    {
         let configuration = try decoder.decode(Configuration.self, from: file.node, file: file.path)
         let zoneName = configuration.options?.defaultTimeZone ?? "Asia/Shanghai"
         guard let zone = TimeZone(identifier: zoneName) else {
@@ -61,7 +63,8 @@ public enum CanonicalJSONKind: InboundAdapterKind {
         }
         let header = configuration.verification.header ?? "X-DelayGate-Signature"
         guard !header.isEmpty, header.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }) else {
-            throw ConfigError(file: file.path, key: "verification.header", message: "'\(header)' is not a valid header name")
+            throw ConfigError(
+                file: file.path, key: "verification.header", message: "'\(header)' is not a valid header name")
         }
         let tolerance = configuration.verification.toleranceSeconds ?? 300
         guard (1...86_400).contains(tolerance) else {
