@@ -96,8 +96,14 @@ public enum InboxNormalization {
         switch item.parsed {
         case .success(let payload):
             let outcome = try EventStore.record(payload.events, inboxID: item.inboxID, at: now, in: db)
+            for order in payload.orders {
+                try OrderStore.upsert(order, in: db)
+            }
+            for notice in payload.disruptions {
+                try DisruptionStore.upsert(notice, inboxID: item.inboxID, at: now, in: db)
+            }
             try InboxStore.markNormalized(
-                id: item.inboxID, eventCount: payload.events.count, note: payload.rejectionNote, at: now, in: db)
+                id: item.inboxID, eventCount: payload.recordCount, note: payload.rejectionNote, at: now, in: db)
             summary.normalized += 1
             summary.eventsInserted += outcome.inserted
             summary.duplicateEvents += outcome.duplicates

@@ -1,4 +1,5 @@
 import DelayGateAdapters
+import DelayGateModel
 import DelayGateStorage
 import Foundation
 import Metrics
@@ -15,6 +16,7 @@ public struct IngestService: Sendable {
     private let clock: @Sendable () -> Date
     private let inboxCommits: MetricHandles<Counter>
     private let verificationFailures: MetricHandles<Counter>
+    private let unknownCodes: MetricHandles<Counter>
 
     public init(
         writer: GroupCommitWriter,
@@ -29,6 +31,8 @@ public struct IngestService: Sendable {
             counter: "delaygate_inbox_commits_total", labels: ["adapter", "state"], factory: metricsFactory)
         self.verificationFailures = MetricHandles(
             counter: "delaygate_webhook_verification_failures_total", labels: ["adapter"], factory: metricsFactory)
+        self.unknownCodes = MetricHandles(
+            counter: "delaygate_unknown_status_codes_total", labels: ["adapter", "code"], factory: metricsFactory)
     }
 
     /// Receives one request for `adapter`.
@@ -61,7 +65,11 @@ public struct IngestService: Sendable {
         let inboxID = try await commit(entry)
         normalizer.submit(
             AcceptedDelivery(inboxID: inboxID, adapter: adapter.name, receivedAt: receivedAt, payload: parsed))
-        return IngestReceipt(inboxID: inboxID, eventCount: parsed.events.count, rejectedItems: parsed.rejectedItems)
+        // Codes no crosswalk knows are kept as `unknown` and counted, so a new carrier code shows up on a dashboard.
+        for event in parsed.events where event.milestone == .unknown {
+            unknownCodes[adapter.name, event.carrierStatus.code].increment()
+        }
+        return IngestReceipt(inboxID: inboxID, payload: parsed)
     }
 
     /// The checks that need no body: the adapter has its secrets and reads this media type.
@@ -91,8 +99,12 @@ public struct IngestService: Sendable {
 /// A committed delivery.
 public struct IngestReceipt: Sendable, Hashable {
     public var inboxID: Int64
-    public var eventCount: Int
-    public var rejectedItems: [RejectedItem]
+    /// What the body was parsed into (normalized behind the answer).
+    public var payload: NormalizedPayload
+
+    /// Records of every kind in the body.
+    public var recordCount: Int { payload.recordCount }
+    public var rejectedItems: [RejectedItem] { payload.rejectedItems }
 }
 
 /// Why a request was not accepted; each case maps to one HTTP status.

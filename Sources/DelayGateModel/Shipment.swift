@@ -117,8 +117,10 @@ public struct Shipment: Hashable, Sendable {
     /// An open shipment follows its newest event (same instant: the further milestone wins). A
     /// terminal event closes an open shipment even when it is older than the newest scan,
     /// because carriers often upload the delivery scan late. A closed shipment only yields to
-    /// a newer terminal event (e.g. `returned` after `delivered`).
+    /// a newer terminal event (e.g. `returned` after `delivered`). A status-only report (no
+    /// scan happened) never moves the shipment.
     private func supersedesCurrentState(_ event: TrackingEvent) -> Bool {
+        if event.details.statusOnly { return false }
         let instant = event.time.instant
         let isNewer =
             instant > currentSince

@@ -27,6 +27,8 @@ public struct TrackingEvent: Hashable, Sendable {
     public var direction: Direction
     /// The carrier's own identifier for this event, when it sends one; preferred for de-duplication.
     public var carrierEventID: String?
+    /// Facts beyond the milestone: missing customs documents, a carrier-declared stall, …
+    public var details: EventDetails
 
     public init(
         carrier: String,
@@ -37,7 +39,8 @@ public struct TrackingEvent: Hashable, Sendable {
         carrierStatus: CarrierStatus,
         node: TrackingNode = TrackingNode(),
         direction: Direction = .forward,
-        carrierEventID: String? = nil
+        carrierEventID: String? = nil,
+        details: EventDetails = EventDetails()
     ) {
         self.carrier = carrier
         self.trackingNumber = trackingNumber
@@ -48,6 +51,7 @@ public struct TrackingEvent: Hashable, Sendable {
         self.node = node
         self.direction = direction
         self.carrierEventID = carrierEventID
+        self.details = details
     }
 
     /// The shipment this event belongs to.

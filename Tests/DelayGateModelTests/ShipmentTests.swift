@@ -146,3 +146,18 @@ struct OrderTests {
         #expect(Customer(phone: nil).maskedPhone == nil)
     }
 }
+
+@Suite("Status-only reports")
+struct StatusOnlyTests {
+    @Test("a carrier's stall report is counted but does not restart the dwell or move the parcel")
+    func statusOnlyDoesNotMove() {
+        var report = event(.exception, at: 40, facility: "—")
+        report.details = EventDetails(carrierReportedStall: true, statusOnly: true)
+        let shipment = fold([event(.pickedUp, at: 0), event(.hubArrival, at: 5, facility: "广州转运中心"), report])
+        #expect(shipment.milestone == .hubArrival)
+        #expect(shipment.node.facilityName == "广州转运中心")
+        #expect(shipment.currentSince == Date(timeIntervalSince1970: 1_762_800_000 + 5 * 3600))
+        #expect(shipment.eventCount == 3)
+        #expect(shipment.lastEventAt == Date(timeIntervalSince1970: 1_762_800_000 + 40 * 3600))
+    }
+}

@@ -44,11 +44,11 @@ struct WebhookTests {
                 struct Accepted: Decodable {
                     var status: String
                     var inbox_id: Int64
-                    var events: Int
+                    var records: Int
                 }
                 let accepted = try JSONDecoder().decode(Accepted.self, from: Data(response.body.readableBytesView))
                 #expect(accepted.status == "accepted")
-                #expect(accepted.events == 2)
+                #expect(accepted.records == 2)
                 let row = try await test.database.read { db in try InboxStore.record(id: accepted.inbox_id, in: db) }
                 #expect(row?.body == Data(body.utf8))
                 #expect(row?.adapter == "integrator")
@@ -157,11 +157,11 @@ struct WebhookTests {
             try await client.postWebhook(body) { response in
                 #expect(response.status == .accepted)
                 struct Accepted: Decodable {
-                    var events: Int
+                    var records: Int
                     var rejected_items: [RejectedItem]
                 }
                 let accepted = try JSONDecoder().decode(Accepted.self, from: Data(response.body.readableBytesView))
-                #expect(accepted.events == 1)
+                #expect(accepted.records == 1)
                 #expect(accepted.rejected_items.map(\.index) == [1])
             }
             await test.gateway.normalizer.waitUntilIdle()

@@ -43,7 +43,7 @@ struct DatabaseTests {
             }
             let reopened = try GatewayDatabase.open(at: directory.file("test.sqlite"))
             let applied = try await reopened.read { db in try Migrations.migrator.appliedMigrations(db) }
-            #expect(applied == ["v1-foundation"])
+            #expect(applied == ["v1-foundation", "v2-adapters"])
             #expect(try await reopened.read { db in try InboxStore.counts(in: db)[.pending] } == 1)
         }
     }

@@ -31,6 +31,41 @@ public protocol InboundAdapter: Sendable {
     /// Turns a verified body into canonical records. Items that cannot be used are reported in
     /// ``NormalizedPayload/rejectedItems``; a body that cannot be used at all throws.
     func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload
+
+    /// Whether the adapter has a webhook route (pollers store what they fetch under their name
+    /// but receive nothing).
+    var acceptsWebhooks: Bool { get }
+
+    /// The answer the sender's protocol expects, when it is not DelayGate's own `202` JSON or
+    /// problem document (Kdniao, for one, wants its own JSON with `Success`).
+    func acknowledgement(for outcome: IngestOutcome, now: Date) -> InboundResponse?
+}
+
+extension InboundAdapter {
+    public var acceptsWebhooks: Bool { true }
+
+    public func acknowledgement(for outcome: IngestOutcome, now: Date) -> InboundResponse? { nil }
+}
+
+/// What became of a verified request.
+public enum IngestOutcome: Sendable {
+    /// Committed to the inbox; `payload` is what it was parsed into.
+    case accepted(inboxID: Int64, payload: NormalizedPayload)
+    /// Committed to the inbox as rejected.
+    case rejected(inboxID: Int64, PayloadRejection)
+}
+
+/// A vendor-shaped answer to a webhook.
+public struct InboundResponse: Sendable, Hashable {
+    public var status: Int
+    public var contentType: String
+    public var body: Data
+
+    public init(status: Int, contentType: String = "application/json", body: Data) {
+        self.status = status
+        self.contentType = contentType
+        self.body = body
+    }
 }
 
 /// What an inbound request carries, independent of the HTTP server.
@@ -58,13 +93,32 @@ public struct InboundRequest: Sendable {
 /// The canonical records of one verified body.
 public struct NormalizedPayload: Sendable, Hashable {
     public var events: [TrackingEvent]
+    public var orders: [Order]
+    public var disruptions: [DisruptionNotice]
     /// Items of a batch that could not be used; the rest of the batch is kept.
     public var rejectedItems: [RejectedItem]
+    /// Values a vendor wants echoed in the acknowledgement (Kdniao's `EBusinessID`).
+    public var acknowledgementValues: [String: String]
 
-    public init(events: [TrackingEvent] = [], rejectedItems: [RejectedItem] = []) {
+    public init(
+        events: [TrackingEvent] = [],
+        orders: [Order] = [],
+        disruptions: [DisruptionNotice] = [],
+        rejectedItems: [RejectedItem] = [],
+        acknowledgementValues: [String: String] = [:]
+    ) {
         self.events = events
+        self.orders = orders
+        self.disruptions = disruptions
         self.rejectedItems = rejectedItems
+        self.acknowledgementValues = acknowledgementValues
     }
+
+    /// Whether nothing usable came out of the body.
+    public var isEmpty: Bool { events.isEmpty && orders.isEmpty && disruptions.isEmpty }
+
+    /// Records of every kind (events, orders, notices).
+    public var recordCount: Int { events.count + orders.count + disruptions.count }
 
     /// A one-line summary of the rejected items, stored with the inbox row; nil when there are none.
     public var rejectionNote: String? {

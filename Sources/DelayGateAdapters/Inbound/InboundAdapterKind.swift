@@ -25,7 +25,15 @@ public struct AdapterRegistry: Sendable {
 
     /// Every kind that ships with DelayGate.
     public static let standard = AdapterRegistry(kinds: [
-        CanonicalJSONKind.self
+        CanonicalJSONKind.self,
+        KdniaoKind.self,
+        AfterShipKind.self,
+        EasyPostKind.self,
+        SeventeenTrackKind.self,
+        JSONMappingKind.self,
+        CustomsKind.self,
+        DisruptionKind.self,
+        OrdersKind.self,
     ])
 
     public mutating func register(_ kind: any InboundAdapterKind.Type) {

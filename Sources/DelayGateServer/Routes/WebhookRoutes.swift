@@ -4,10 +4,12 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// `POST /webhooks/{adapter}`: the inbound door for carriers and integrators.
+/// `POST /webhooks/{adapter}` (and `POST /v1/orders`, served by the adapter named `orders`): the
+/// inbound door for carriers, brokers, feeds and ERPs.
 ///
 /// Answers `202 Accepted` once the raw body is committed to the inbox (the response names the
-/// inbox row), and RFC 9457 problems otherwise: 404 unknown adapter, 503 adapter without its
+/// inbox row), or the answer the adapter's vendor protocol requires (Kdniao's JSON), and RFC
+/// 9457 problems otherwise: 404 unknown adapter, 503 adapter without its
 /// secret, 415 wrong media type, 413 body over the limit, 401 bad signature (nothing stored),
 /// 400 unusable body (stored as rejected), 503 storage unavailable (nothing stored; retry).
 struct WebhookRoutes<Context: RequestContext>: Sendable {
@@ -15,17 +17,26 @@ struct WebhookRoutes<Context: RequestContext>: Sendable {
     let ingest: IngestService
     let bodyLimit: Int
 
+    /// The adapter that serves `POST /v1/orders`.
+    static var ordersAdapter: String { "orders" }
+
     func register(on router: Router<Context>) {
-        router.post("webhooks/{adapter}", use: receive)
+        router.post("webhooks/{adapter}") { request, context in
+            try await receive(request, adapterName: try context.parameters.require("adapter"))
+        }
+        router.post("v1/orders") { request, _ in
+            try await receive(request, adapterName: Self.ordersAdapter)
+        }
     }
 
-    @Sendable
-    func receive(_ request: Request, context: Context) async throws -> Response {
-        let name = try context.parameters.require("adapter")
-        guard let adapter = catalog.adapter(named: name) else {
+    func receive(_ request: Request, adapterName name: String) async throws -> Response {
+        guard let adapter = catalog.adapter(named: name), adapter.acceptsWebhooks else {
+            let detail =
+                catalog.adapter(named: name) == nil
+                ? "no adapter named '\(name)' is configured" : "adapter '\(name)' polls its source and receives nothing"
             throw ProblemDetails(
-                .notFound, slug: "unknown-adapter", title: "Unknown adapter",
-                detail: "no adapter named '\(name)' is configured", extensions: ["adapter": .string(name)])
+                .notFound, slug: "unknown-adapter", title: "Unknown adapter", detail: detail,
+                extensions: ["adapter": .string(name)])
         }
         do throws(IngestError) {
             try ingest.admit(mediaType: request.headers[.contentType].map(InboundRequest.mediaType(of:)), for: adapter)
@@ -47,31 +58,47 @@ struct WebhookRoutes<Context: RequestContext>: Sendable {
         do throws(IngestError) {
             receipt = try await ingest.receive(inbound, for: adapter)
         } catch {
+            if case .rejected(let inboxID, let rejection) = error,
+                let answer = adapter.acknowledgement(for: .rejected(inboxID: inboxID, rejection), now: Date())
+            {
+                return Self.response(answer)
+            }
             throw Self.problem(for: error, adapter: name)
+        }
+        let outcome = IngestOutcome.accepted(inboxID: receipt.inboxID, payload: receipt.payload)
+        if let answer = adapter.acknowledgement(for: outcome, now: Date()) {
+            return Self.response(answer)
         }
         let body: ByteBuffer
         if receipt.rejectedItems.isEmpty {
             // The common answer has only numbers in it; building it directly skips an encoder per request.
             body = ByteBuffer(
-                string: #"{"status":"accepted","inbox_id":\#(receipt.inboxID),"events":\#(receipt.eventCount)}"#)
+                string: #"{"status":"accepted","inbox_id":\#(receipt.inboxID),"records":\#(receipt.recordCount)}"#)
         } else {
             let accepted = Accepted(
-                inboxID: receipt.inboxID, events: receipt.eventCount, rejectedItems: receipt.rejectedItems)
+                inboxID: receipt.inboxID, records: receipt.recordCount, rejectedItems: receipt.rejectedItems)
             body = ByteBuffer(bytes: try JSONEncoder().encode(accepted))
         }
         return Response(
             status: .accepted, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))
     }
 
+    /// An adapter's own answer (a vendor's required acknowledgement).
+    static func response(_ answer: InboundResponse) -> Response {
+        Response(
+            status: HTTPResponse.Status(code: answer.status), headers: [.contentType: answer.contentType],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: answer.body)))
+    }
+
     /// The 202 body.
     struct Accepted: Encodable {
         var status = "accepted"
         var inboxID: Int64
-        var events: Int
+        var records: Int
         var rejectedItems: [RejectedItem]?
 
         enum CodingKeys: String, CodingKey {
-            case status, events
+            case status, records
             case inboxID = "inbox_id"
             case rejectedItems = "rejected_items"
         }

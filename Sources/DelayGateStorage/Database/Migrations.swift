@@ -106,6 +106,37 @@ public enum Migrations {
                     CREATE INDEX order_shipments_by_shipment ON order_shipments(carrier, tracking_number);
                     """)
         }
+        migrator.registerMigration("v2-adapters") { db in
+            try db.execute(
+                sql: """
+                    -- Facts beyond the milestone (missing customs documents, carrier-declared stalls), as JSON.
+                    ALTER TABLE events ADD COLUMN details TEXT;
+
+                    CREATE TABLE disruptions (
+                        id TEXT PRIMARY KEY,
+                        source TEXT NOT NULL,
+                        kind TEXT NOT NULL,
+                        severity TEXT NOT NULL,
+                        route_interrupted INTEGER NOT NULL,
+                        regions TEXT NOT NULL,
+                        facilities TEXT NOT NULL,
+                        valid_from INTEGER NOT NULL,
+                        valid_to INTEGER,
+                        title TEXT NOT NULL,
+                        detail TEXT,
+                        inbox_id INTEGER,
+                        updated_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX disruptions_by_validity ON disruptions(valid_to);
+
+                    -- Where each poller stopped, written in the transaction that stores what it fetched.
+                    CREATE TABLE poller_cursors (
+                        poller TEXT PRIMARY KEY,
+                        cursor TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    );
+                    """)
+        }
         return migrator
     }
 }

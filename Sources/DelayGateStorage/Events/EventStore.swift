@@ -37,8 +37,8 @@ public enum EventStore {
                 INSERT OR IGNORE INTO events (
                     dedup_key, carrier, tracking_number, event_at, time_source, time_detail, received_at,
                     milestone, raw_code, raw_text, facility_code, facility_name, city, region, country,
-                    latitude, longitude, direction, carrier_event_id, inbox_id)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    latitude, longitude, direction, carrier_event_id, inbox_id, details)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         for event in events {
             insert.bind(1, event.dedupKey.bytes)
@@ -55,6 +55,7 @@ public enum EventStore {
             insert.bind(18, event.direction.rawValue)
             insert.bind(19, event.carrierEventID)
             insert.bind(20, inboxID)
+            insert.bind(21, event.details.isEmpty ? nil : try EventDetailsColumn.encode(event.details))
             try insert.run()
             guard db.changesCount == 1 else {
                 outcome.duplicates += 1
@@ -91,5 +92,21 @@ public enum EventStore {
     /// Number of stored events.
     public static func count(in db: Database) throws -> Int {
         try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
+    }
+}
+
+/// The JSON form of ``EventDetails`` in the `events.details` column.
+enum EventDetailsColumn {
+    static func encode(_ details: EventDetails) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return String(decoding: try encoder.encode(details), as: UTF8.self)
+    }
+
+    static func decode(_ text: String?) -> EventDetails {
+        guard let text, let details = try? JSONDecoder().decode(EventDetails.self, from: Data(text.utf8)) else {
+            return EventDetails()
+        }
+        return details
     }
 }

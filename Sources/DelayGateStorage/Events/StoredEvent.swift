@@ -27,7 +27,8 @@ public struct StoredEvent: Sendable, Hashable, FetchableRecord {
             carrierStatus: CarrierStatus(code: row["raw_code"], text: row["raw_text"]),
             node: TrackingNode(row: row),
             direction: Direction(rawValue: row["direction"]) ?? .forward,
-            carrierEventID: row["carrier_event_id"])
+            carrierEventID: row["carrier_event_id"],
+            details: EventDetailsColumn.decode(row["details"]))
     }
 }
 

@@ -29,33 +29,14 @@ public struct CanonicalJSONAdapter: InboundAdapter {
     public let name: String
     public var kind: String { CanonicalJSONKind.kindName }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
-    public var missingSecrets: [String] { secrets.missingVariables }
+    public var missingSecrets: [String] { verifier.missingSecrets }
 
-    let signature: TimestampedHMACSignature
-    let secrets: SecretPair
-    let keys: [SymmetricKey]
-    let headerName: HTTPField.Name
+    let verifier: TimestampedHMACVerifier
     let defaultTimeZone: TimeZone
     let fixedCarrier: String?
 
-    public init(
-        name: String,
-        signature: TimestampedHMACSignature,
-        secrets: SecretPair,
-        defaultTimeZone: TimeZone,
-        fixedCarrier: String? = nil
-    ) {
-        self.name = name
-        self.signature = signature
-        self.secrets = secrets
-        self.keys = secrets.keys
-        self.headerName = HTTPField.Name(signature.headerName)!
-        self.defaultTimeZone = defaultTimeZone
-        self.fixedCarrier = fixedCarrier
-    }
-
     public func verify(_ request: InboundRequest, now: Date) throws(VerificationFailure) {
-        try signature.verify(headerValue: request.headers[headerName], body: request.body, keys: keys, now: now)
+        try verifier.verify(request, now: now)
     }
 
     public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {

@@ -1,0 +1,99 @@
+import DelayGateConfig
+import DelayGateModel
+import Foundation
+
+/// The adapter file of DelayGate's own signed JSON kinds that have only a `verification`
+/// section and a default zone (`customs`, `disruption`, `orders`).
+struct SignedJSONFile: Decodable {
+    var kind: String
+    var name: String?
+    var description: String?
+    var verification: SignedJSONVerification
+    var options: Options?
+
+    struct Options: Decodable {
+        var defaultTimeZone: String?
+
+        enum CodingKeys: String, CodingKey {
+            case defaultTimeZone = "default_time_zone"
+        }
+    }
+
+    static func read(_ file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> (TimestampedHMACVerifier, TimeZone) {
+        let configuration = try decoder.decode(SignedJSONFile.self, from: file.node, file: file.path)
+        return (
+            try configuration.verification.verifier(file: file, environment: decoder.environment),
+            try ZoneOption.zone(
+                configuration.options?.defaultTimeZone, default: "Asia/Shanghai", file: file, key: "options.default_time_zone")
+        )
+    }
+}
+
+/// Decodes a `{"<list>": [...]}` body item by item: good items are kept, bad ones reported.
+enum LenientList {
+    static func decode<Item: Decodable>(
+        _ type: Item.Type,
+        key: String,
+        from body: Data
+    ) throws(PayloadRejection) -> [(index: Int, result: Result<Item, any Error>)] {
+        let decoder = JSONDecoder()
+        decoder.userInfo[.listKey] = key
+        do {
+            return try decoder.decode(ListEnvelope<Item>.self, from: body).items.enumerated().map {
+                ($0.offset, $0.element.result)
+            }
+        } catch {
+            throw PayloadRejection(JSONPayloadError.describe(error))
+        }
+    }
+}
+
+/// `{"<key>": [items]}` where the key comes from the decoder's user info.
+struct ListEnvelope<Item: Decodable>: Decodable {
+    var items: [Lenient<Item>]
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: AnyKey.self)
+        let key = decoder.userInfo[.listKey] as? String ?? "items"
+        items = try container.decode([Lenient<Item>].self, forKey: AnyKey(key))
+    }
+}
+
+struct AnyKey: CodingKey {
+    var stringValue: String
+    var intValue: Int? { nil }
+    init(_ string: String) { stringValue = string }
+    init?(stringValue: String) { self.stringValue = stringValue }
+    init?(intValue: Int) { nil }
+}
+
+extension CodingUserInfoKey {
+    static let listKey = CodingUserInfoKey(rawValue: "delaygate.listKey")!
+}
+
+/// Reads `time`-like fields of our own JSON: RFC 3339, or wall-clock time in the adapter's zone.
+enum OwnJSONTime {
+    static func instant(_ text: String?, field: String, zone: TimeZone) throws(FieldError) -> Date? {
+        guard let text else { return nil }
+        // A bare date means the start of that day in the adapter's zone.
+        let full = text.count == 10 ? text + "T00:00:00" : text
+        guard let timestamp = CarrierTimestamp.parse(full) else {
+            throw FieldError("\(field): expected an RFC 3339 time or a date such as 2026-11-14, found '\(text)'")
+        }
+        return timestamp.resolve(inferredZone: nil, assumedZone: zone).instant
+    }
+
+    static func eventTime(_ text: String, field: String, zone: TimeZone) throws(FieldError) -> EventTime {
+        guard let timestamp = CarrierTimestamp.parse(text) else {
+            throw FieldError("\(field): expected an RFC 3339 time such as 2026-11-11T08:30:00+08:00, found '\(text)'")
+        }
+        return timestamp.resolve(inferredZone: nil, assumedZone: zone)
+    }
+}
+
+/// A field of one item that cannot be used.
+struct FieldError: Error {
+    var reason: String
+    init(_ reason: String) { self.reason = reason }
+}
+
