@@ -193,7 +193,7 @@ struct AdapterCatalogTests {
         #expect(
             messages.contains {
                 $0.contains(
-                    "b-unknown-kind.yaml:1: key 'kind': unknown adapter kind 'carrier-pigeon'; known kinds: canonical-json"
+                    "b-unknown-kind.yaml:1: key 'kind': unknown adapter kind 'carrier-pigeon'; known kinds: aftership, canonical-json, customs, disruption, easypost, json-mapping, kdniao, orders, seventeen-track"
                 )
             })
         #expect(
