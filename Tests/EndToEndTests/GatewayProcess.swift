@@ -34,7 +34,17 @@ final class GatewayProcess: Sendable {
         var address: String?
         var addressWaiters: [CheckedContinuation<String?, Never>] = []
         var exitStatus: Int32?
+        var outputClosed = false
         var exitWaiters: [CheckedContinuation<Int32, Never>] = []
+
+        /// Exited and every byte it wrote has been read.
+        var finishedStatus: Int32? { outputClosed ? exitStatus : nil }
+
+        mutating func takeExitWaitersIfFinished() -> (Int32, [CheckedContinuation<Int32, Never>])? {
+            guard let status = finishedStatus else { return nil }
+            defer { exitWaiters.removeAll() }
+            return (status, exitWaiters)
+        }
     }
 
     /// Shared with the pipe and termination handlers.
@@ -63,6 +73,11 @@ final class GatewayProcess: Sendable {
             let data = handle.availableData
             guard !data.isEmpty else {
                 handle.readabilityHandler = nil
+                let finished = shared.state.withLock { state in
+                    state.outputClosed = true
+                    return state.takeExitWaitersIfFinished()
+                }
+                if let (status, waiters) = finished { for waiter in waiters { waiter.resume(returning: status) } }
                 return
             }
             let waiters = shared.state.withLock { state -> ([CheckedContinuation<String?, Never>], String?) in
@@ -79,15 +94,12 @@ final class GatewayProcess: Sendable {
             for waiter in waiters.0 { waiter.resume(returning: waiters.1) }
         }
         process.terminationHandler = { process in
-            let (exitWaiters, addressWaiters) = shared.state.withLock { state in
+            let (finished, addressWaiters) = shared.state.withLock { state in
                 state.exitStatus = process.terminationStatus
-                defer {
-                    state.exitWaiters.removeAll()
-                    state.addressWaiters.removeAll()
-                }
-                return (state.exitWaiters, state.addressWaiters)
+                defer { state.addressWaiters.removeAll() }
+                return (state.takeExitWaitersIfFinished(), state.addressWaiters)
             }
-            for waiter in exitWaiters { waiter.resume(returning: process.terminationStatus) }
+            if let (status, waiters) = finished { for waiter in waiters { waiter.resume(returning: status) } }
             for waiter in addressWaiters { waiter.resume(returning: nil) }
         }
         try process.run()
@@ -117,11 +129,11 @@ final class GatewayProcess: Sendable {
         kill(process.processIdentifier, signal)
     }
 
-    /// Waits for the process to exit and returns its status.
+    /// Waits for the process to exit and its output to be read to the end; returns its status.
     func exitStatus() async -> Int32 {
         await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
             let status = shared.state.withLock { state -> Int32? in
-                if let status = state.exitStatus { return status }
+                if let status = state.finishedStatus { return status }
                 state.exitWaiters.append(continuation)
                 return nil
             }
