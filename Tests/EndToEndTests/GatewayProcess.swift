@@ -34,17 +34,7 @@ final class GatewayProcess: Sendable {
         var address: String?
         var addressWaiters: [CheckedContinuation<String?, Never>] = []
         var exitStatus: Int32?
-        var outputClosed = false
         var exitWaiters: [CheckedContinuation<Int32, Never>] = []
-
-        /// Exited and every byte it wrote has been read.
-        var finishedStatus: Int32? { outputClosed ? exitStatus : nil }
-
-        mutating func takeExitWaitersIfFinished() -> (Int32, [CheckedContinuation<Int32, Never>])? {
-            guard let status = finishedStatus else { return nil }
-            defer { exitWaiters.removeAll() }
-            return (status, exitWaiters)
-        }
     }
 
     /// Shared with the pipe and termination handlers.
@@ -73,11 +63,6 @@ final class GatewayProcess: Sendable {
             let data = handle.availableData
             guard !data.isEmpty else {
                 handle.readabilityHandler = nil
-                let finished = shared.state.withLock { state in
-                    state.outputClosed = true
-                    return state.takeExitWaitersIfFinished()
-                }
-                if let (status, waiters) = finished { for waiter in waiters { waiter.resume(returning: status) } }
                 return
             }
             let waiters = shared.state.withLock { state -> ([CheckedContinuation<String?, Never>], String?) in
@@ -93,13 +78,22 @@ final class GatewayProcess: Sendable {
             }
             for waiter in waiters.0 { waiter.resume(returning: waiters.1) }
         }
+        let reader = pipe.fileHandleForReading
         process.terminationHandler = { process in
-            let (finished, addressWaiters) = shared.state.withLock { state in
+            // Everything the child wrote is in the pipe by now. Waiting for end-of-file instead
+            // could hang: a child another test starts meanwhile may inherit the write end.
+            reader.readabilityHandler = nil
+            let rest = Self.drain(reader.fileDescriptor)
+            let (exitWaiters, addressWaiters) = shared.state.withLock { state in
+                state.output += String(decoding: rest, as: UTF8.self)
                 state.exitStatus = process.terminationStatus
-                defer { state.addressWaiters.removeAll() }
-                return (state.takeExitWaitersIfFinished(), state.addressWaiters)
+                defer {
+                    state.exitWaiters.removeAll()
+                    state.addressWaiters.removeAll()
+                }
+                return (state.exitWaiters, state.addressWaiters)
             }
-            if let (status, waiters) = finished { for waiter in waiters { waiter.resume(returning: status) } }
+            for waiter in exitWaiters { waiter.resume(returning: process.terminationStatus) }
             for waiter in addressWaiters { waiter.resume(returning: nil) }
         }
         try process.run()
@@ -129,11 +123,23 @@ final class GatewayProcess: Sendable {
         kill(process.processIdentifier, signal)
     }
 
-    /// Waits for the process to exit and its output to be read to the end; returns its status.
+    /// Reads what is in the pipe now, without waiting for more.
+    private static func drain(_ descriptor: Int32) -> [UInt8] {
+        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
+        var bytes: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 65_536)
+        while true {
+            let count = buffer.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { return bytes }
+            bytes += buffer[0..<count]
+        }
+    }
+
+    /// Waits for the process to exit and returns its status; its output is complete by then.
     func exitStatus() async -> Int32 {
         await withCheckedContinuation { (continuation: CheckedContinuation<Int32, Never>) in
             let status = shared.state.withLock { state -> Int32? in
-                if let status = state.finishedStatus { return status }
+                if let status = state.exitStatus { return status }
                 state.exitWaiters.append(continuation)
                 return nil
             }
