@@ -65,8 +65,11 @@ let package = Package(
             dependencies: [
                 "DelayGateModel",
                 "DelayGateConfig",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -77,10 +80,13 @@ let package = Package(
                 "DelayGateModel",
                 "DelayGateAdapters",
                 "DelayGateStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings
@@ -102,6 +108,19 @@ let package = Package(
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            swiftSettings: swiftSettings
+        ),
+        // Stand-ins for external services (ERP, …) speaking the vendors' real shapes; used by tests and the demo.
+        .target(
+            name: "DelayGateMocks",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "mocks",
+            exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
         // The command line: serve, check, inbox.
@@ -163,6 +182,7 @@ let package = Package(
         .testTarget(
             name: "DelayGateAdaptersTests",
             dependencies: ["DelayGateAdapters", "DelayGateModel", "DelayGateConfig"],
+            resources: [.copy("Fixtures")],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -25,6 +25,8 @@ public struct Gateway: Sendable {
     public let checkpointer: WALCheckpointer
     public let normalizer: Normalizer
     public let ingest: IngestService
+    /// One poller per `erp-poll` adapter.
+    public let pollers: [ERPOrderPoller]
     public let metrics: GatewayMetrics
     public let logger: Logger
 
@@ -66,6 +68,11 @@ public struct Gateway: Sendable {
             metricsFactory: metrics.factory,
             logger: logger)
         ingest = IngestService(writer: writer, normalizer: normalizer, clock: clock, metricsFactory: metrics.factory)
+        pollers = catalog.names.compactMap { catalog.adapter(named: $0) as? ERPPollAdapter }.map { [database, writer, normalizer] adapter in
+            ERPOrderPoller(
+                adapter: adapter, writer: writer, normalizer: normalizer, database: database, clock: clock,
+                metricsFactory: metrics.factory, logger: logger)
+        }
     }
 
     public init(
@@ -87,10 +94,10 @@ public struct Gateway: Sendable {
         return router
     }
 
-    /// The HTTP application with the checkpointer, writer and normalizer as its services.
+    /// The HTTP application with the checkpointer, writer, normalizer and pollers as its services.
     ///
     /// On shutdown the server stops first (in-flight requests finish and are committed), then the
-    /// normalizer drains its queue, then the writer commits what is left, then the checkpointer
+    /// pollers stop, then the normalizer drains its queue, then the writer commits what is left, then the checkpointer
     /// hands checkpoints back to SQLite.
     ///
     /// - Parameter onServerRunning: called with the bound address (`127.0.0.1:8080`) once the
@@ -104,7 +111,7 @@ public struct Gateway: Sendable {
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port),
                 serverName: nil),
-            services: [checkpointer, writer, normalizer],
+            services: [checkpointer, writer, normalizer] + pollers,
             onServerRunning: { channel in
                 let address = channel.localAddress.map(Self.describe) ?? "unknown"
                 logger.notice("delaygate listening on http://\(address)")

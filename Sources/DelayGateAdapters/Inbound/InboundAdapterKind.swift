@@ -34,6 +34,7 @@ public struct AdapterRegistry: Sendable {
         CustomsKind.self,
         DisruptionKind.self,
         OrdersKind.self,
+        ERPPollKind.self,
     ])
 
     public mutating func register(_ kind: any InboundAdapterKind.Type) {
