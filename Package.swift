@@ -189,6 +189,7 @@ let package = Package(
             name: "DelayGateServerTests",
             dependencies: [
                 "DelayGateAdapters",
+                "DelayGateMocks",
                 "DelayGateConfig",
                 "DelayGateIngest",
                 "DelayGateModel",

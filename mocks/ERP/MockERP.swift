@@ -38,6 +38,12 @@ public final class MockERP: Sendable {
         var tokenRequests = 0
         var served = 0
         var revoked = false
+        var watchers: [Watcher] = []
+    }
+
+    struct Watcher {
+        var condition: @Sendable ([RecordedRequest]) -> Bool
+        var continuation: CheckedContinuation<Void, Never>
     }
 
     public let clientID: String
@@ -70,6 +76,18 @@ public final class MockERP: Sendable {
 
     public var ordersRequests: [RecordedRequest] { state.withLock { $0.value.ordersRequests } }
     public var tokenRequests: Int { state.withLock { $0.value.tokenRequests } }
+
+    /// Returns once the recorded orders requests satisfy `condition` (checked on every request).
+    public func waitUntil(_ condition: @escaping @Sendable ([RecordedRequest]) -> Bool) async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let satisfied = state.withLock { box -> Bool in
+                if condition(box.value.ordersRequests) { return true }
+                box.value.watchers.append(Watcher(condition: condition, continuation: continuation))
+                return false
+            }
+            if satisfied { continuation.resume() }
+        }
+    }
 
     public func setFaults(_ faults: Faults) {
         state.withLock { $0.value.faults = faults }
@@ -115,9 +133,16 @@ public final class MockERP: Sendable {
     private func orders(_ request: Request) -> Response {
         let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { f, _ in f })
         let token = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
+        var ready: [CheckedContinuation<Void, Never>] = []
+        defer { for continuation in ready { continuation.resume() } }
         return state.withLock { box -> Response in
             var state = box.value
-            defer { box.value = state }
+            defer {
+                let requests = state.ordersRequests
+                ready = state.watchers.filter { $0.condition(requests) }.map(\.continuation)
+                state.watchers.removeAll { $0.condition(requests) }
+                box.value = state
+            }
             func record(_ status: Int) { state.ordersRequests.append(RecordedRequest(query: query, status: status)) }
             guard let token, state.validTokens.contains(token) else {
                 record(401)
@@ -145,19 +170,31 @@ public final class MockERP: Sendable {
             // Stable order (updated_at, id); a page token is the key of the last order served.
             let sorted = state.orders.sorted { Self.key($0) < Self.key($1) }
             var remaining = sorted
-            if let pageToken = query["page_token"], let after = Data(base64Encoded: pageToken).map({ String(decoding: $0, as: UTF8.self) }) {
+            if let pageToken = query["page_token"], let after = Self.decodeToken(pageToken) {
                 remaining = sorted.filter { Self.key($0) > after }
             } else if let since = query["updated_since"] {
                 remaining = sorted.filter { ($0["updated_at"] as? String ?? "") > since }
             }
             let page = Array(remaining.prefix(limit))
-            let next = remaining.count > limit ? page.last.map { Data(Self.key($0).utf8).base64EncodedString() } : nil
+            let next = remaining.count > limit ? page.last.map { Self.encodeToken(Self.key($0)) } : nil
             state.served += 1
             record(200)
             var body: [String: Any] = ["orders": page]
             body["next_page_token"] = next ?? NSNull()
             return Self.json(.ok, body)
         }
+    }
+
+    /// URL-safe Base64 of the last key served.
+    static func encodeToken(_ key: String) -> String {
+        Data(key.utf8).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+            .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+    }
+
+    static func decodeToken(_ token: String) -> String? {
+        var base64 = token.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
+        while base64.count % 4 != 0 { base64 += "=" }
+        return Data(base64Encoded: base64).map { String(decoding: $0, as: UTF8.self) }
     }
 
     static func key(_ order: [String: Any]) -> String {

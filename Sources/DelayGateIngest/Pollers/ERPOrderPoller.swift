@@ -149,16 +149,18 @@ public final class ERPOrderPoller: Service, Sendable {
     }
 
     private func fetch(_ cursor: Cursor, tokens: ClientCredentialsTokenProvider) async throws -> Page {
-        guard var components = URLComponents(string: adapter.polling.url) else { throw PollError("invalid source URL") }
-        var query = components.queryItems ?? []
-        query.append(URLQueryItem(name: "limit", value: String(adapter.polling.pageSize)))
+        var parameters = [("limit", String(adapter.polling.pageSize))]
         if let token = cursor.pageToken {
-            query.append(URLQueryItem(name: "page_token", value: token))
+            parameters.append(("page_token", token))
         } else if let since = cursor.updatedSince {
-            query.append(URLQueryItem(name: "updated_since", value: since))
+            parameters.append(("updated_since", since))
         }
-        components.queryItems = query
-        guard let url = components.string else { throw PollError("invalid source URL") }
+        // Strict encoding: a '+' in "+08:00" or in a token must not reach the ERP as a space.
+        var allowed = CharacterSet.alphanumerics
+        allowed.insert(charactersIn: "-._~")
+        let query = parameters.map { "\($0.0)=\($0.1.addingPercentEncoding(withAllowedCharacters: allowed) ?? $0.1)" }
+        let base = adapter.polling.url
+        let url = base + (base.contains("?") ? "&" : "?") + query.joined(separator: "&")
 
         var (status, headers, body) = try await get(url, token: try await tokens.token())
         if status == 401 {
