@@ -29,7 +29,9 @@ struct CheckCommand: AsyncParsableCommand {
         for name in setup.catalog.names {
             guard let adapter = setup.catalog.adapter(named: name) else { continue }
             let file = setup.catalog.files[name] ?? "?"
-            print("adapter \(name) (\(adapter.kind)) from \(file): POST /webhooks/\(name)")
+            var routes = adapter.acceptsWebhooks ? "POST /webhooks/\(name)" : "polls its source (no webhook route)"
+            if name == "orders", adapter.kind == "orders" { routes += " and POST /v1/orders" }
+            print("adapter \(name) (\(adapter.kind)) from \(file): \(routes)")
         }
         for warning in setup.warnings {
             print("warning: \(warning)")

@@ -65,12 +65,11 @@ public struct AdapterCatalog: Sendable {
                 }
                 let adapter = try kind.makeAdapter(from: file, decoder: decoder)
                 for variable in adapter.missingSecrets {
+                    let consequence =
+                        adapter.acceptsWebhooks
+                        ? "POST /webhooks/\(adapter.name) answers 503 until it is" : "the poller stays idle until it is"
                     warnings.append(
-                        ConfigWarning(
-                            file: path,
-                            message:
-                                "environment variable \(variable) is not set: POST /webhooks/\(adapter.name) answers 503 until it is"
-                        ))
+                        ConfigWarning(file: path, message: "environment variable \(variable) is not set: \(consequence)"))
                 }
                 adapters.append(adapter)
                 files[file.name] = path
