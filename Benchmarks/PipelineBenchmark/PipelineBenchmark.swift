@@ -14,6 +14,7 @@ import Logging
 /// the same code the gateway runs.
 ///
 /// Usage: swift run -c release pipeline-benchmark [deliveries] [batch size] [events per delivery]
+///        swift run -c release pipeline-benchmark kinds     (parse throughput of each inbound kind)
 @main
 struct PipelineBenchmark {
     static let clock = ContinuousClock()
@@ -37,7 +38,78 @@ struct PipelineBenchmark {
         return 0
     }
 
+    /// Parse throughput of each inbound kind on one core, over the test fixtures (vendor shapes).
+    static func parseByKind() throws {
+        let fixtures = URL(fileURLWithPath: "Tests/DelayGateAdaptersTests/Fixtures")
+        guard FileManager.default.fileExists(atPath: fixtures.path) else {
+            print("parse by kind: run from the repository root to read Tests/DelayGateAdaptersTests/Fixtures")
+            return
+        }
+        func load(_ name: String) throws -> Data { try Data(contentsOf: fixtures.appendingPathComponent(name)) }
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
+            "delaygate-kinds-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let files = [
+            "kdniao": "kind: kdniao\nverification:\n  app_key: ${S}\n",
+            "aftership": "kind: aftership\nverification:\n  secret: ${S}\n",
+            "easypost": "kind: easypost\nverification:\n  secret: ${S}\n",
+            "seventeen-track": "kind: seventeen-track\nverification:\n  secret: ${S}\n",
+            "canonical-json": "kind: canonical-json\nverification:\n  secret: ${S}\n",
+            "json-mapping":
+                "kind: json-mapping\ncarrier: acme\nverification:\n  scheme: bearer\n  secret: ${S}\nmapping:\n  events: $.scans[*]\n  tracking_number: $.waybill\n  time: at\n  time_format: \"yyyy-MM-dd HH:mm:ss\"\n  status: code\n  city: city\nstatuses:\n  \"10\": picked_up\n  \"20\": hub_arrival\n",
+            "customs": "kind: customs\nverification:\n  secret: ${S}\n",
+        ]
+        for (name, text) in files {
+            try text.write(to: directory.appendingPathComponent("\(name).yaml"), atomically: true, encoding: .utf8)
+        }
+        let catalog = AdapterCatalog.load(directory: directory.path, environment: ["S": "x"]).catalog
+        let canonical = Data(
+            (#"{"events":["#
+                + (0..<5).map { i in
+                    #"{"carrier":"sf-express","tracking_number":"SF1","time":"2026-11-11T0\#(i):30:00+08:00","milestone":"hub_arrival","raw_text":"快件到达【杭州转运中心】","node":{"facility_name":"杭州转运中心","city":"杭州市","country":"CN"}}"#
+                }.joined(separator: ",") + "]}").utf8)
+        let mapped = Data(
+            (#"{"waybill":"AC1","scans":["#
+                + (0..<5).map { i in
+                    #"{"at":"2026-11-11 0\#(i):30:00","code":"\#(i % 2 == 0 ? 10 : 20)","city":"杭州市"}"#
+                }.joined(separator: ",") + "]}").utf8)
+        let customs = Data(
+            (#"{"updates":["#
+                + (0..<5).map { i in
+                    #"{"declaration_id":"D\#(i)","carrier":"sf","tracking_number":"SF\#(i)","status":"documents_required","time":"2026-11-12T10:00:00+08:00","missing_documents":["commercial_invoice"]}"#
+                }.joined(separator: ",") + "]}").utf8)
+        let cases: [(String, Data)] = [
+            ("canonical-json", canonical), ("kdniao", try load("kdniao-102-body.form.txt")),
+            ("aftership", try load("aftership-tracking_update.json")),
+            ("easypost", try load("easypost-tracker.updated.json")),
+            ("seventeen-track", try load("17track-TRACKING_UPDATED.json")), ("json-mapping", mapped),
+            ("customs", customs),
+        ]
+        print("parse by kind (one core; each body parsed repeatedly):")
+        var summary: [String] = []
+        for (name, body) in cases {
+            guard let adapter = catalog.adapter(named: name) else { continue }
+            let events = try adapter.parse(body, receivedAt: Date()).events.count
+            let rounds = max(1, 100_000 / max(events, 1))
+            let elapsed = try clock.measure {
+                for _ in 0..<rounds { _ = try adapter.parse(body, receivedAt: Date()) }
+            }
+            let perSecond = Double(rounds * events) / seconds(elapsed)
+            let padded = name + String(repeating: " ", count: max(0, 18 - name.count))
+            print(
+                padded
+                    + String(format: "%10.0f events/s  (%d events, %d bytes per body)", perSecond, events, body.count))
+            summary.append("\(name)=\(Int(perSecond))")
+        }
+        print("parse_events_per_s " + summary.joined(separator: " "))
+    }
+
     static func main() async throws {
+        if CommandLine.arguments.dropFirst().first == "kinds" {
+            try parseByKind()
+            return
+        }
         let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
         let deliveries = arguments.count > 0 ? arguments[0] : 100_000
         let batchSize = arguments.count > 1 ? arguments[1] : 512

@@ -68,7 +68,8 @@ public struct Gateway: Sendable {
             metricsFactory: metrics.factory,
             logger: logger)
         ingest = IngestService(writer: writer, normalizer: normalizer, clock: clock, metricsFactory: metrics.factory)
-        pollers = catalog.names.compactMap { catalog.adapter(named: $0) as? ERPPollAdapter }.map { [database, writer, normalizer] adapter in
+        pollers = catalog.names.compactMap { catalog.adapter(named: $0) as? ERPPollAdapter }.map {
+            [database, writer, normalizer] adapter in
             ERPOrderPoller(
                 adapter: adapter, writer: writer, normalizer: normalizer, database: database, clock: clock,
                 metricsFactory: metrics.factory, logger: logger)

@@ -192,7 +192,9 @@ struct AdapterCatalogTests {
             })
         #expect(
             messages.contains {
-                $0.contains("b-unknown-kind.yaml:1: key 'kind': unknown adapter kind 'carrier-pigeon'; known kinds: aftership, ")
+                $0.contains(
+                    "b-unknown-kind.yaml:1: key 'kind': unknown adapter kind 'carrier-pigeon'; known kinds: aftership, "
+                )
                     && $0.contains("kdniao") && $0.contains("json-mapping")
             })
         #expect(

@@ -48,7 +48,8 @@ struct CarrierKindTests {
         #expect(payload.acknowledgementValues["EBusinessID"] == "1237100")
 
         // Kdniao's acknowledgement: HTTP 200 and its own JSON.
-        let answer = try #require(adapter.acknowledgement(for: .accepted(inboxID: 1, payload: payload), now: receivedAt))
+        let answer = try #require(
+            adapter.acknowledgement(for: .accepted(inboxID: 1, payload: payload), now: receivedAt))
         #expect(answer.status == 200)
         let fields = try JSONDecoder().decode([String: Value].self, from: answer.body)
         #expect(fields["EBusinessID"] == .text("1237100"))
@@ -62,10 +63,12 @@ struct CarrierKindTests {
             "kind: kdniao\nverification:\n  app_key: ${K}\n", environment: ["K": "key"])
         let requestData =
             #"{"EBusinessID":"1","PushTime":"2026-11-12 09:00:00","Count":"2","Data":[{"ShipperCode":"SF","LogisticCode":"SF1","Success":true,"State":"2","Traces":[{"AcceptTime":"2026-11-11 08:00:00","AcceptStation":"【深圳市】顺丰速运 已收取快件","Action":"1"}]},{"ShipperCode":"SF","Success":true,"State":"2","Traces":[]}]}"#
-        let payload = try adapter.parse(KdniaoSignature.formBody(requestData: requestData, appKey: "key"), receivedAt: receivedAt)
+        let payload = try adapter.parse(
+            KdniaoSignature.formBody(requestData: requestData, appKey: "key"), receivedAt: receivedAt)
         #expect(payload.events.count == 1)
         #expect(payload.rejectedItems.map(\.index) == [1])
-        let answer = try #require(adapter.acknowledgement(for: .accepted(inboxID: 1, payload: payload), now: receivedAt))
+        let answer = try #require(
+            adapter.acknowledgement(for: .accepted(inboxID: 1, payload: payload), now: receivedAt))
         let fields = try JSONDecoder().decode([String: Value].self, from: answer.body)
         #expect(fields["Success"] == .flag(true))
         #expect(fields["Reason"]?.description.contains("Data[1]: LogisticCode is missing") == true)
@@ -92,7 +95,8 @@ struct CarrierKindTests {
         #expect(payload.events[3].node.country == "CN")
         #expect(payload.events[1].node.facilityName == "杭州转运中心")
         // Resending the same history gives the same event identities (stored once).
-        let again = try adapter.parse(try fixture("aftership-tracking_update.json"), receivedAt: receivedAt.addingTimeInterval(60))
+        let again = try adapter.parse(
+            try fixture("aftership-tracking_update.json"), receivedAt: receivedAt.addingTimeInterval(60))
         #expect(again.events.map(\.dedupKey) == payload.events.map(\.dedupKey))
     }
 
@@ -102,7 +106,9 @@ struct CarrierKindTests {
         let body = try fixture("easypost-tracker.updated.json")
         let payload = try adapter.parse(body, receivedAt: receivedAt)
         #expect(
-            payload.events.map(\.milestone) == [.labelCreated, .pickedUp, .hubDeparture, .customsCleared, .attemptFailed])
+            payload.events.map(\.milestone) == [
+                .labelCreated, .pickedUp, .hubDeparture, .customsCleared, .attemptFailed,
+            ])
         #expect(payload.events.allSatisfy { $0.carrier == "ups" && $0.direction == .forward })
         #expect(payload.events[3].time.source == .explicitOffset(seconds: -7 * 3600))
         #expect(payload.events[1].node.country == "CN")
@@ -111,7 +117,8 @@ struct CarrierKindTests {
         let asReturn = try adapter.parse(Data(returning.utf8), receivedAt: receivedAt)
         #expect(asReturn.events.allSatisfy { $0.direction == .return })
         // Other EasyPost events on the same endpoint carry no scans.
-        let batch = try adapter.parse(Data(#"{"id":"evt_1","description":"batch.updated","result":{}}"#.utf8), receivedAt: receivedAt)
+        let batch = try adapter.parse(
+            Data(#"{"id":"evt_1","description":"batch.updated","result":{}}"#.utf8), receivedAt: receivedAt)
         #expect(batch.isEmpty)
     }
 
@@ -123,7 +130,8 @@ struct CarrierKindTests {
         let payload = try adapter.parse(try fixture("17track-TRACKING_UPDATED.json"), receivedAt: receivedAt)
         #expect(
             payload.events.map(\.milestone) == [
-                .customsDocsRequired, .customsStarted, .hubArrival, .hubDeparture, .hubDeparture, .pickedUp, .labelCreated,
+                .customsDocsRequired, .customsStarted, .hubArrival, .hubDeparture, .hubDeparture, .pickedUp,
+                .labelCreated,
             ])
         #expect(payload.events[0].details.carrierReportedStall)
         #expect(payload.events.allSatisfy { $0.carrier == "yunexpress" })
@@ -153,7 +161,11 @@ enum Value: Decodable, Equatable, CustomStringConvertible {
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()
-        if let flag = try? container.decode(Bool.self) { self = .flag(flag) } else { self = .text(try container.decode(String.self)) }
+        if let flag = try? container.decode(Bool.self) {
+            self = .flag(flag)
+        } else {
+            self = .text(try container.decode(String.self))
+        }
     }
 
     var description: String {

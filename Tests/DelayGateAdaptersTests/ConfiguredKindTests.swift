@@ -58,9 +58,11 @@ struct ConfiguredKindTests {
             ]}}
             """.utf8)
         let signature = HMACHeaderVerifier.sign(body: body, secret: "acme-secret", encoding: .base64, prefix: "sha256=")
-        try adapter.verify(InboundRequest(headers: [HTTPField.Name("X-Acme-Signature")!: signature], body: body), now: Date())
+        try adapter.verify(
+            InboundRequest(headers: [HTTPField.Name("X-Acme-Signature")!: signature], body: body), now: Date())
         let payload = try adapter.parse(body, receivedAt: receivedAt)
-        #expect(payload.events.map(\.milestone) == [.pickedUp, .hubArrival, .unknown, .customsDocsRequired, .exception])
+        #expect(
+            payload.events.map(\.milestone) == [.pickedUp, .hubArrival, .unknown, .customsDocsRequired, .exception])
         #expect(payload.rejectedItems.map(\.index) == [4])
         let first = payload.events[0]
         #expect(first.carrier == "acme-express")
@@ -68,9 +70,11 @@ struct ConfiguredKindTests {
         #expect(first.carrierEventID == "s1")
         #expect(first.time.source == .assumedZone(zone: "Asia/Shanghai"))
         #expect(first.time.instant == (try instant("2026-11-11T08:30:00+08:00")))
-        #expect(first.node == TrackingNode(
-            facilityCode: "HZ01", facilityName: "杭州萧山网点", city: "杭州市", region: "浙江省",
-            coordinates: Coordinates(latitude: 30.18, longitude: 120.26)))
+        #expect(
+            first.node
+                == TrackingNode(
+                    facilityCode: "HZ01", facilityName: "杭州萧山网点", city: "杭州市", region: "浙江省",
+                    coordinates: Coordinates(latitude: 30.18, longitude: 120.26)))
         #expect(payload.events[1].carrierStatus.code == "20")  // numbers are read as text
         #expect(payload.events[2].carrierStatus.code == "77")
         #expect(payload.events[3].details.missingDocuments == ["commercial_invoice", "id_card"])
@@ -98,23 +102,29 @@ struct ConfiguredKindTests {
     @Test("json-mapping with the standard-webhooks scheme verifies the reference vector")
     func jsonMappingStandardWebhooks() throws {
         let file = acmeFile.replacingOccurrences(
-            of: "  scheme: hmac-sha256\n  secret: ${ACME_SECRET}\n  header: X-Acme-Signature\n  encoding: base64\n  prefix: \"sha256=\"\n",
+            of:
+                "  scheme: hmac-sha256\n  secret: ${ACME_SECRET}\n  header: X-Acme-Signature\n  encoding: base64\n  prefix: \"sha256=\"\n",
             with: "  scheme: standard-webhooks\n  secret: ${ACME_SECRET}\n")
-        let adapter = try loadAdapter(file, name: "acme", environment: ["ACME_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
+        let adapter = try loadAdapter(
+            file, name: "acme", environment: ["ACME_SECRET": "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw"])
         let body = Data(#"{"test": 2432232314}"#.utf8)
         let headers: HTTPFields = [
-            HTTPField.Name("webhook-id")!: "msg_p5jXN8AQM9LWM0D4loKWxJek", HTTPField.Name("webhook-timestamp")!: "1614265330",
+            HTTPField.Name("webhook-id")!: "msg_p5jXN8AQM9LWM0D4loKWxJek",
+            HTTPField.Name("webhook-timestamp")!: "1614265330",
             HTTPField.Name("webhook-signature")!: "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE=",
         ]
-        try adapter.verify(InboundRequest(headers: headers, body: body), now: Date(timeIntervalSince1970: 1_614_265_330))
+        try adapter.verify(
+            InboundRequest(headers: headers, body: body), now: Date(timeIntervalSince1970: 1_614_265_330))
         #expect(throws: VerificationFailure.self) {
-            try adapter.verify(InboundRequest(headers: headers, body: body), now: Date(timeIntervalSince1970: 1_614_265_330 + 600))
+            try adapter.verify(
+                InboundRequest(headers: headers, body: body), now: Date(timeIntervalSince1970: 1_614_265_330 + 600))
         }
     }
 
     @Test("customs updates become customs events with the missing documents and tax due")
     func customs() throws {
-        let adapter = try loadAdapter("kind: customs\nverification:\n  secret: ${S}\n", name: "broker", environment: ["S": "x"])
+        let adapter = try loadAdapter(
+            "kind: customs\nverification:\n  secret: ${S}\n", name: "broker", environment: ["S": "x"])
         let body = Data(
             """
             {"updates": [
@@ -142,7 +152,8 @@ struct ConfiguredKindTests {
 
     @Test("disruption notices are read with their validity, regions and route flag")
     func disruption() throws {
-        let adapter = try loadAdapter("kind: disruption\nverification:\n  secret: ${S}\n", name: "weather", environment: ["S": "x"])
+        let adapter = try loadAdapter(
+            "kind: disruption\nverification:\n  secret: ${S}\n", name: "weather", environment: ["S": "x"])
         let body = Data(
             """
             {"notices": [
@@ -167,7 +178,8 @@ struct ConfiguredKindTests {
 
     @Test("orders carry customers, value, promised date, presale and shipments")
     func orders() throws {
-        let adapter = try loadAdapter("kind: orders\nverification:\n  secret: ${S}\n", name: "orders", environment: ["S": "x"])
+        let adapter = try loadAdapter(
+            "kind: orders\nverification:\n  secret: ${S}\n", name: "orders", environment: ["S": "x"])
         let body = Data(
             """
             {"orders": [{

@@ -36,7 +36,9 @@ struct VendorSignatureTests {
         let request = InboundRequest(headers: [.contentType: "application/x-www-form-urlencoded"], body: body)
         try KdniaoSignature(appKeys: pair(appKey)).verify(request, now: now)
         try KdniaoSignature(appKeys: pair("new-key", previous: appKey)).verify(request, now: now)
-        #expect(throws: VerificationFailure.self) { try KdniaoSignature(appKeys: pair("wrong")).verify(request, now: now) }
+        #expect(throws: VerificationFailure.self) {
+            try KdniaoSignature(appKeys: pair("wrong")).verify(request, now: now)
+        }
     }
 
     @Test("AfterShip: aftership-hmac-sha256 is the Base64 HMAC-SHA256 of the raw body")
@@ -49,12 +51,17 @@ struct VendorSignatureTests {
             HMACHeaderVerifier.sign(body: body, secret: "as_whsec_demo_0123456789", encoding: .base64)
                 == "kUNuVREvuOI8x09W0Xcx0mhUhqNNasfr/RWGl+Aw950=")
         #expect(
-            HMACHeaderVerifier.sign(body: try fixture("aftership-tracking_update.json"), secret: "as_whsec_demo_0123456789", encoding: .base64)
+            HMACHeaderVerifier.sign(
+                body: try fixture("aftership-tracking_update.json"), secret: "as_whsec_demo_0123456789",
+                encoding: .base64)
                 == "nm0M/ulhgJawrc3DIBHgxb6dVicIoE7SLbr6JA2/+Bs=")
         let verifier = HMACHeaderVerifier(
-            header: HTTPField.Name("aftership-hmac-sha256")!, encoding: .base64, secrets: pair("as_whsec_demo_0123456789"))
+            header: HTTPField.Name("aftership-hmac-sha256")!, encoding: .base64,
+            secrets: pair("as_whsec_demo_0123456789"))
         try verifier.verify(
-            InboundRequest(headers: [HTTPField.Name("aftership-hmac-sha256")!: "kUNuVREvuOI8x09W0Xcx0mhUhqNNasfr/RWGl+Aw950="], body: body),
+            InboundRequest(
+                headers: [HTTPField.Name("aftership-hmac-sha256")!: "kUNuVREvuOI8x09W0Xcx0mhUhqNNasfr/RWGl+Aw950="],
+                body: body),
             now: now)
         #expect(throws: VerificationFailure.self) {
             try verifier.verify(InboundRequest(headers: [:], body: body), now: now)
@@ -88,39 +95,57 @@ struct VendorSignatureTests {
 
     @Test("17TRACK: sign is the hex SHA-256 of the body, '/' and the key")
     func seventeenTrack() throws {
-        let body = Data(#"{"event":"TRACKING_UPDATED","data":{"number":"RR123456789CN","carrier":3011,"tag":null}}"#.utf8)
+        let body = Data(
+            #"{"event":"TRACKING_UPDATED","data":{"number":"RR123456789CN","carrier":3011,"tag":null}}"#.utf8)
         let key = "TEST17KEY0123456789ABCDEF"
-        #expect(SuffixedSHA256Verifier.sign(body: body, secret: key) == "87e03c5dc63279012ed261a79913812ace6c47470572fb5be87aaafcc73b3499")
+        #expect(
+            SuffixedSHA256Verifier.sign(body: body, secret: key)
+                == "87e03c5dc63279012ed261a79913812ace6c47470572fb5be87aaafcc73b3499")
         #expect(
             SuffixedSHA256Verifier.sign(body: try fixture("17track-TRACKING_UPDATED.json"), secret: key)
                 == "873eb34bec0707acaaa2fcb9a6bff79e61e648680d10ac52f35fc8f78316e09b")
         let verifier = SuffixedSHA256Verifier(header: HTTPField.Name("sign")!, separator: "/", secrets: pair(key))
         try verifier.verify(
-            InboundRequest(headers: [HTTPField.Name("sign")!: "87E03C5DC63279012ED261A79913812ACE6C47470572FB5BE87AAAFCC73B3499"], body: body),
+            InboundRequest(
+                headers: [HTTPField.Name("sign")!: "87E03C5DC63279012ED261A79913812ACE6C47470572FB5BE87AAAFCC73B3499"],
+                body: body),
             now: now)
         #expect(throws: VerificationFailure.self) {
-            try verifier.verify(InboundRequest(headers: [HTTPField.Name("sign")!: String(repeating: "0", count: 64)], body: body), now: now)
+            try verifier.verify(
+                InboundRequest(headers: [HTTPField.Name("sign")!: String(repeating: "0", count: 64)], body: body),
+                now: now)
         }
     }
 
     @Test("Standard Webhooks: the reference libraries' vectors, several signatures, and the 5-minute window")
     func standardWebhooks() throws {
         let vectors: [(String, String, Int, String, String)] = [
-            ("whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330, #"{"test": 2432232314}"#,
-             "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="),
-            ("whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", 1_649_367_553,
-             #"{"email":"test@example.com","username":"test_user"}"#, "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="),
+            (
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw", "msg_p5jXN8AQM9LWM0D4loKWxJek", 1_614_265_330,
+                #"{"test": 2432232314}"#,
+                "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+            ),
+            (
+                "whsec_C2FVsBQIhrscChlQIMV+b5sSYspob7oD", "msg_27UH4WbU6Z5A5EzD8u03UvzRbpk", 1_649_367_553,
+                #"{"email":"test@example.com","username":"test_user"}"#,
+                "v1,tZ1I4/hDygAJgO5TYxiSd6Sd0kDW6hPenDe+bTa3Kkw="
+            ),
         ]
         for (secret, id, timestamp, body, expected) in vectors {
             let instant = Date(timeIntervalSince1970: Double(timestamp))
-            let headers = try StandardWebhooksVerifier.headers(id: id, body: Data(body.utf8), secret: secret, time: instant)
+            let headers = try StandardWebhooksVerifier.headers(
+                id: id, body: Data(body.utf8), secret: secret, time: instant)
             #expect(headers[HTTPField.Name("webhook-signature")!] == expected)
             let verifier = try StandardWebhooksVerifier(secrets: pair(secret))
             var request = InboundRequest(headers: headers, body: Data(body.utf8))
             request.headers[HTTPField.Name("webhook-signature")!] = "v1,bm90IGl0 " + expected  // first entry wrong
             try verifier.verify(request, now: instant.addingTimeInterval(299))
-            #expect(throws: VerificationFailure.self) { try verifier.verify(request, now: instant.addingTimeInterval(301)) }
-            #expect(throws: VerificationFailure.self) { try verifier.verify(request, now: instant.addingTimeInterval(-301)) }
+            #expect(throws: VerificationFailure.self) {
+                try verifier.verify(request, now: instant.addingTimeInterval(301))
+            }
+            #expect(throws: VerificationFailure.self) {
+                try verifier.verify(request, now: instant.addingTimeInterval(-301))
+            }
         }
     }
 
@@ -133,7 +158,8 @@ struct VendorSignatureTests {
         }
         #expect(throws: VerificationFailure.self) {
             try basic.verify(
-                InboundRequest(headers: [.authorization: "Basic \(Data("acme:nope".utf8).base64EncodedString())"], body: Data()),
+                InboundRequest(
+                    headers: [.authorization: "Basic \(Data("acme:nope".utf8).base64EncodedString())"], body: Data()),
                 now: now)
         }
         let bearer = BearerTokenVerifier(tokens: pair("t0k3n"))

@@ -1,7 +1,7 @@
 import DelayGateAdapters
 import DelayGateIngest
-import DelayGateModel
 import DelayGateMocks
+import DelayGateModel
 import DelayGateServer
 import DelayGateStorage
 import Foundation
@@ -18,7 +18,10 @@ struct ERPPollerTests {
             let hour = 8 + index / 60
             return [
                 "id": String(format: "SO-%04d", index),
-                "customer": ["name": "客户\(index)", "phone": "+86138001\(String(format: "%05d", index))", "preferred_channel": "sms"],
+                "customer": [
+                    "name": "客户\(index)", "phone": "+86138001\(String(format: "%05d", index))",
+                    "preferred_channel": "sms",
+                ],
                 "destination": ["city": "杭州市", "region": "浙江省", "country": "CN"],
                 "value": ["amount": "\(100 + index).50", "currency": "CNY"],
                 "shipments": [["carrier": "zto", "tracking_number": "ZT\(100_000 + index)"]],
@@ -43,14 +46,16 @@ struct ERPPollerTests {
         """
     }
 
-    @Test("pages through transient failures and an early token expiry, stores every order once, resumes after a restart")
+    @Test(
+        "pages through transient failures and an early token expiry, stores every order once, resumes after a restart")
     func pollsAndResumes() async throws {
         let erp = MockERP(
             clientSecret: "erp-secret",
             faults: .init(failEveryNthRequest: 4, revokeTokensAfterRequests: 3))
         erp.upsert(orders: Self.orders(0..<250))
         try await MockServer.run(erp.router()) { base in
-            let test = try TestGateway(adapters: ["erp.yaml": Self.file(base)], environment: ["ERP_CLIENT_SECRET": "erp-secret"])
+            let test = try TestGateway(
+                adapters: ["erp.yaml": Self.file(base)], environment: ["ERP_CLIENT_SECRET": "erp-secret"])
             defer { test.remove() }
 
             // First run: all pages, then one poll for news.
@@ -75,7 +80,8 @@ struct ERPPollerTests {
             let restarted = try Gateway(configuration: test.gateway.configuration, catalog: test.gateway.catalog)
             try await restarted.application().test(.router) { _ in
                 await erp.waitUntil { requests in
-                    requests.dropFirst(first.count).filter { $0.status == 200 && $0.query["updated_since"] != nil }.count >= 2
+                    requests.dropFirst(first.count).filter { $0.status == 200 && $0.query["updated_since"] != nil }
+                        .count >= 2
                 }
                 await restarted.normalizer.waitUntilIdle()
             }
@@ -111,7 +117,8 @@ struct ERPPollerTests {
     /// Orders across every stored ERP page.
     static func ordersStored(_ test: TestGateway) async throws -> Int {
         try await test.database.read { db in
-            try Int.fetchOne(db, sql: "SELECT SUM(event_count) FROM inbox WHERE adapter = 'erp' AND state = 'normalized'") ?? 0
+            try Int.fetchOne(
+                db, sql: "SELECT SUM(event_count) FROM inbox WHERE adapter = 'erp' AND state = 'normalized'") ?? 0
         }
     }
 }

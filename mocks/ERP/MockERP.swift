@@ -17,7 +17,9 @@ public final class MockERP: Sendable {
         /// The first n token requests are answered 503.
         public var failFirstTokenRequests: Int
 
-        public init(failEveryNthRequest: Int? = nil, revokeTokensAfterRequests: Int? = nil, failFirstTokenRequests: Int = 0) {
+        public init(
+            failEveryNthRequest: Int? = nil, revokeTokensAfterRequests: Int? = nil, failFirstTokenRequests: Int = 0
+        ) {
             self.failEveryNthRequest = failEveryNthRequest
             self.revokeTokensAfterRequests = revokeTokensAfterRequests
             self.failFirstTokenRequests = failFirstTokenRequests
@@ -56,7 +58,9 @@ public final class MockERP: Sendable {
         var value: State
     }
 
-    public init(clientID: String = "delaygate", clientSecret: String, tokenLifetime: Int = 3600, faults: Faults = Faults()) {
+    public init(
+        clientID: String = "delaygate", clientSecret: String, tokenLifetime: Int = 3600, faults: Faults = Faults()
+    ) {
         self.clientID = clientID
         self.clientSecret = clientSecret
         self.tokenLifetime = tokenLifetime
@@ -111,14 +115,18 @@ public final class MockERP: Sendable {
         if failing { return Self.json(.serviceUnavailable, ["error": "temporarily_unavailable"]) }
         let fields = Dictionary(
             body.split(separator: "&").map { pair -> (String, String) in
-                let parts = pair.split(separator: "=", maxSplits: 1).map { String($0).removingPercentEncoding ?? String($0) }
+                let parts = pair.split(separator: "=", maxSplits: 1).map {
+                    String($0).removingPercentEncoding ?? String($0)
+                }
                 return (parts[0], parts.count > 1 ? parts[1] : "")
             }, uniquingKeysWith: { first, _ in first })
         guard fields["grant_type"] == "client_credentials" else {
             return Self.json(.badRequest, ["error": "unsupported_grant_type"])
         }
         guard let authorization = request.headers[.authorization], authorization.hasPrefix("Basic "),
-            let decoded = Data(base64Encoded: String(authorization.dropFirst(6))).map({ String(decoding: $0, as: UTF8.self) }),
+            let decoded = Data(base64Encoded: String(authorization.dropFirst(6))).map({
+                String(decoding: $0, as: UTF8.self)
+            }),
             decoded == "\(clientID):\(clientSecret)"
         else {
             var response = Self.json(.unauthorized, ["error": "invalid_client"])
@@ -131,7 +139,8 @@ public final class MockERP: Sendable {
     }
 
     private func orders(_ request: Request) -> Response {
-        let query = Dictionary(request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { f, _ in f })
+        let query = Dictionary(
+            request.uri.queryParameters.map { (String($0.key), String($0.value)) }, uniquingKeysWith: { f, _ in f })
         let token = request.headers[.authorization].flatMap { $0.hasPrefix("Bearer ") ? String($0.dropFirst(7)) : nil }
         var ready: [CheckedContinuation<Void, Never>] = []
         defer { for continuation in ready { continuation.resume() } }
@@ -204,7 +213,7 @@ public final class MockERP: Sendable {
     static func json(_ status: HTTPResponse.Status, _ object: [String: Any]) -> Response {
         let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data()
         return Response(
-            status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            status: status, headers: [.contentType: "application/json"],
+            body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
     }
 }
-

@@ -69,7 +69,8 @@ public struct AdapterCatalog: Sendable {
                         adapter.acceptsWebhooks
                         ? "POST /webhooks/\(adapter.name) answers 503 until it is" : "the poller stays idle until it is"
                     warnings.append(
-                        ConfigWarning(file: path, message: "environment variable \(variable) is not set: \(consequence)"))
+                        ConfigWarning(
+                            file: path, message: "environment variable \(variable) is not set: \(consequence)"))
                 }
                 adapters.append(adapter)
                 files[file.name] = path

@@ -109,7 +109,8 @@ public actor ClientCredentialsTokenProvider {
         fetchCount += 1
         var request = HTTPClientRequest(url: tokenURL)
         request.method = .POST
-        let credentials = Data("\(Self.formEncode(clientID)):\(Self.formEncode(clientSecret))".utf8).base64EncodedString()
+        let credentials = Data("\(Self.formEncode(clientID)):\(Self.formEncode(clientSecret))".utf8)
+            .base64EncodedString()
         request.headers.add(name: "Authorization", value: "Basic \(credentials)")
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         request.headers.add(name: "Accept", value: "application/json")
@@ -135,10 +136,12 @@ public actor ClientCredentialsTokenProvider {
         guard let answer = try? JSONDecoder().decode(TokenAnswer.self, from: Data(bytes.readableBytesView)),
             answer.token_type.lowercased() == "bearer"
         else {
-            throw TokenError.endpointUnavailable(retryAfter: clock(), "the token answer is not an RFC 6749 bearer token")
+            throw TokenError.endpointUnavailable(
+                retryAfter: clock(), "the token answer is not an RFC 6749 bearer token")
         }
         // Without expires_in the lifetime is unknown: keep it a short while and let a 401 tell.
-        return Token(value: answer.access_token, expiresAt: started.addingTimeInterval(Double(answer.expires_in ?? 300)))
+        return Token(
+            value: answer.access_token, expiresAt: started.addingTimeInterval(Double(answer.expires_in ?? 300)))
     }
 
     /// RFC 6749 §2.3.1: client id and secret are form-encoded before Basic encoding.

@@ -19,12 +19,15 @@ struct SignedJSONFile: Decodable {
         }
     }
 
-    static func read(_ file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> (TimestampedHMACVerifier, TimeZone) {
+    static func read(_ file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> (
+        TimestampedHMACVerifier, TimeZone
+    ) {
         let configuration = try decoder.decode(SignedJSONFile.self, from: file.node, file: file.path)
         return (
             try configuration.verification.verifier(file: file, environment: decoder.environment),
             try ZoneOption.zone(
-                configuration.options?.defaultTimeZone, default: "Asia/Shanghai", file: file, key: "options.default_time_zone")
+                configuration.options?.defaultTimeZone, default: "Asia/Shanghai", file: file,
+                key: "options.default_time_zone")
         )
     }
 }
@@ -96,4 +99,3 @@ struct FieldError: Error {
     var reason: String
     init(_ reason: String) { self.reason = reason }
 }
-

@@ -71,13 +71,27 @@ public enum TimePattern: Hashable, Sendable {
         var offset: Int?
         for token in tokens {
             switch token {
-            case .year: guard let v = number(4) else { return nil }; wall.year = v
-            case .month: guard let v = number(2), (1...12).contains(v) else { return nil }; wall.month = v
-            case .day: guard let v = number(2), (1...31).contains(v) else { return nil }; wall.day = v
-            case .hour: guard let v = number(2), v < 24 else { return nil }; wall.hour = v
-            case .minute: guard let v = number(2), v < 60 else { return nil }; wall.minute = v
-            case .second: guard let v = number(2), v <= 60 else { return nil }; wall.second = v
-            case .fraction: guard let v = number(3) else { return nil }; wall.nanosecond = v * 1_000_000
+            case .year:
+                guard let v = number(4) else { return nil }
+                wall.year = v
+            case .month:
+                guard let v = number(2), (1...12).contains(v) else { return nil }
+                wall.month = v
+            case .day:
+                guard let v = number(2), (1...31).contains(v) else { return nil }
+                wall.day = v
+            case .hour:
+                guard let v = number(2), v < 24 else { return nil }
+                wall.hour = v
+            case .minute:
+                guard let v = number(2), v < 60 else { return nil }
+                wall.minute = v
+            case .second:
+                guard let v = number(2), v <= 60 else { return nil }
+                wall.second = v
+            case .fraction:
+                guard let v = number(3) else { return nil }
+                wall.nanosecond = v * 1_000_000
             case .offset:
                 guard index < characters.count else { return nil }
                 if characters[index] == "Z" {
@@ -99,7 +113,9 @@ public enum TimePattern: Hashable, Sendable {
         }
         guard index == characters.count else { return nil }
         // Round-trip through the RFC 3339 parser so impossible dates (02-30) are refused the same way.
-        let text = String(format: "%04d-%02d-%02dT%02d:%02d:%02d", wall.year, wall.month, wall.day, wall.hour, wall.minute, wall.second)
+        let text = String(
+            format: "%04d-%02d-%02dT%02d:%02d:%02d", wall.year, wall.month, wall.day, wall.hour, wall.minute,
+            wall.second)
         guard case .wallClock = CarrierTimestamp.parse(text) else { return nil }
         if let offset { return .instant(wall.instant(offsetSeconds: offset), offsetSeconds: offset) }
         return .wallClock(wall)

@@ -3,7 +3,9 @@ import Foundation
 
 /// Reads an IANA zone option of an adapter file, with an error naming the key.
 enum ZoneOption {
-    static func zone(_ name: String?, default fallback: String, file: AdapterFile, key: String) throws(ConfigError) -> TimeZone {
+    static func zone(_ name: String?, default fallback: String, file: AdapterFile, key: String) throws(ConfigError)
+        -> TimeZone
+    {
         let identifier = name ?? fallback
         guard let zone = TimeZone(identifier: identifier) else {
             throw ConfigError(

@@ -47,7 +47,8 @@ public struct HMACHeaderVerifier: RequestVerifier {
             case .base64: Data(base64Encoded: String(encoded))
             }
         if let signature, signature.count == SHA256.byteCount {
-            for key in keys where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: request.body, using: key) {
+            for key in keys
+            where HMAC<SHA256>.isValidAuthenticationCode(signature, authenticating: request.body, using: key) {
                 return
             }
         }

@@ -28,12 +28,14 @@ struct SignedJSONVerification: Decodable {
     func verifier(file: AdapterFile, environment: [String: String]) throws(ConfigError) -> TimestampedHMACVerifier {
         let header = self.header ?? "X-DelayGate-Signature"
         guard let name = HTTPField.Name(header) else {
-            throw ConfigError(file: file.path, key: "verification.header", message: "'\(header)' is not a valid header name")
+            throw ConfigError(
+                file: file.path, key: "verification.header", message: "'\(header)' is not a valid header name")
         }
         let tolerance = toleranceSeconds ?? 300
         guard (1...86_400).contains(tolerance) else {
             throw ConfigError(
-                file: file.path, key: "verification.tolerance_seconds", message: "expected 1 to 86400 seconds, found \(tolerance)")
+                file: file.path, key: "verification.tolerance_seconds",
+                message: "expected 1 to 86400 seconds, found \(tolerance)")
         }
         return TimestampedHMACVerifier(
             header: name,

@@ -43,7 +43,8 @@ public struct StandardWebhooksVerifier: RequestVerifier {
         let skew = abs(now.timeIntervalSince1970 - Double(seconds))
         guard skew <= Double(tolerance.components.seconds) else {
             throw VerificationFailure(
-                "webhook-timestamp is \(Int(skew)) s away from the server's clock (tolerance \(tolerance.components.seconds) s)")
+                "webhook-timestamp is \(Int(skew)) s away from the server's clock (tolerance \(tolerance.components.seconds) s)"
+            )
         }
         var content = Data("\(id).\(timestamp.trimmingWhitespace()).".utf8)
         content.append(request.body)
@@ -61,7 +62,9 @@ public struct StandardWebhooksVerifier: RequestVerifier {
     }
 
     /// Headers for `body` signed with `secret` (for tests, mocks and the demo).
-    public static func headers(id: String, body: Data, secret: String, time: Date) throws(VerificationFailure) -> HTTPFields {
+    public static func headers(id: String, body: Data, secret: String, time: Date) throws(VerificationFailure)
+        -> HTTPFields
+    {
         let timestamp = String(Int64(time.timeIntervalSince1970))
         var content = Data("\(id).\(timestamp).".utf8)
         content.append(body)

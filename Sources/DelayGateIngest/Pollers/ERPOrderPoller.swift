@@ -82,7 +82,9 @@ public final class ERPOrderPoller: Service, Sendable {
         guard let tokens else {
             logger.warning(
                 "ERP poller idle: its client secret variable is unset",
-                metadata: ["adapter": "\(adapter.name)", "variable": "\(adapter.missingSecrets.joined(separator: ","))"])
+                metadata: [
+                    "adapter": "\(adapter.name)", "variable": "\(adapter.missingSecrets.joined(separator: ","))",
+                ])
             try? await gracefulShutdown()
             return
         }
@@ -172,7 +174,9 @@ public final class ERPOrderPoller: Service, Sendable {
         case 200..<300:
             break
         case 429, 503:
-            throw PollError("HTTP \(status)", retryAfter: headers.first(name: "Retry-After").flatMap(Int64.init).map { .seconds($0) })
+            throw PollError(
+                "HTTP \(status)",
+                retryAfter: headers.first(name: "Retry-After").flatMap(Int64.init).map { .seconds($0) })
         default:
             throw PollError("HTTP \(status)")
         }
@@ -196,7 +200,8 @@ public final class ERPOrderPoller: Service, Sendable {
         var request = HTTPClientRequest(url: url)
         request.headers.add(name: "Authorization", value: "Bearer \(token)")
         request.headers.add(name: "Accept", value: "application/json")
-        let response = try await httpClient.execute(request, timeout: .seconds(Int64(adapter.polling.timeout.components.seconds)))
+        let response = try await httpClient.execute(
+            request, timeout: .seconds(Int64(adapter.polling.timeout.components.seconds)))
         let bytes = try await response.body.collect(upTo: 64 << 20)
         return (response.status.code, response.headers, Data(bytes.readableBytesView))
     }
@@ -206,7 +211,8 @@ public final class ERPOrderPoller: Service, Sendable {
         if let rejection = page.rejection {
             // Keep what the ERP sent, but do not move past a page that cannot be read.
             let entry = InboxEntry(
-                adapter: adapter.name, contentType: "application/json", body: page.body, receivedAt: clock(), state: .rejected,
+                adapter: adapter.name, contentType: "application/json", body: page.body, receivedAt: clock(),
+                state: .rejected,
                 reason: rejection.description)
             _ = try await writer.write(isolated: false) { db in try InboxStore.append(entry, in: db) }
             throw PollError("the ERP page cannot be read: \(rejection)")

@@ -77,7 +77,9 @@ struct WebhookRoutes<Context: RequestContext>: Sendable {
         } else {
             let accepted = Accepted(
                 inboxID: receipt.inboxID, records: receipt.recordCount, rejectedItems: receipt.rejectedItems)
-            body = ByteBuffer(bytes: try JSONEncoder().encode(accepted))
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+            body = ByteBuffer(bytes: try encoder.encode(accepted))
         }
         return Response(
             status: .accepted, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: body))

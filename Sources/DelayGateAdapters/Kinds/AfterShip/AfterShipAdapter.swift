@@ -47,7 +47,9 @@ public struct AfterShipAdapter: InboundAdapter {
                 payload.rejectedItems.append(
                     RejectedItem(
                         index: index,
-                        reason: "msg.checkpoints[\(index)].checkpoint_time '\(checkpoint.checkpoint_time ?? "")' is not a date-time"))
+                        reason:
+                            "msg.checkpoints[\(index)].checkpoint_time '\(checkpoint.checkpoint_time ?? "")' is not a date-time"
+                    ))
                 continue
             }
             let entry = AfterShipCrosswalk.entry(subtag: checkpoint.subtag, tag: checkpoint.tag)
@@ -65,10 +67,13 @@ public struct AfterShipAdapter: InboundAdapter {
                         facilityName: checkpoint.location, city: checkpoint.city, region: checkpoint.state,
                         country: country,
                         coordinates: checkpoint.coordinate.flatMap { point in
-                            point.latitude.flatMap { lat in point.longitude.map { Coordinates(latitude: lat, longitude: $0) } }
+                            point.latitude.flatMap { lat in
+                                point.longitude.map { Coordinates(latitude: lat, longitude: $0) }
+                            }
                         }),
                     direction: milestone == .returning || milestone == .returned ? .return : .forward,
-                    carrierEventID: ScanIdentity.make(checkpoint.slug ?? slug, time, checkpoint.message, checkpoint.location),
+                    carrierEventID: ScanIdentity.make(
+                        checkpoint.slug ?? slug, time, checkpoint.message, checkpoint.location),
                     details: EventDetails(carrierReportedStall: entry?.stall ?? false)))
         }
         if payload.events.isEmpty, !payload.rejectedItems.isEmpty {

@@ -38,7 +38,9 @@ public enum CanonicalJSONKind: InboundAdapterKind {
         }
     }
 
-    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> any InboundAdapter {
+    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
+        -> any InboundAdapter
+    {
         let configuration = try decoder.decode(Configuration.self, from: file.node, file: file.path)
         if let carrier = configuration.options?.carrier, carrier.isEmpty {
             throw ConfigError(file: file.path, key: "options.carrier", message: "must not be empty")

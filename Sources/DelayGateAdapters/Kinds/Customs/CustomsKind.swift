@@ -16,7 +16,9 @@ import Foundation
 public enum CustomsKind: InboundAdapterKind {
     public static let kindName = "customs"
 
-    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> any InboundAdapter {
+    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
+        -> any InboundAdapter
+    {
         let (verifier, zone) = try SignedJSONFile.read(file, decoder: decoder)
         return CustomsAdapter(name: file.name, verifier: verifier, defaultTimeZone: zone)
     }
@@ -41,7 +43,8 @@ public struct CustomsAdapter: InboundAdapter {
         var payload = NormalizedPayload()
         for (index, result) in try LenientList.decode(Update.self, key: "updates", from: body) {
             do {
-                payload.events.append(try result.get().event(index: index, zone: defaultTimeZone, receivedAt: receivedAt))
+                payload.events.append(
+                    try result.get().event(index: index, zone: defaultTimeZone, receivedAt: receivedAt))
             } catch let error as FieldError {
                 payload.rejectedItems.append(RejectedItem(index: index, reason: "updates[\(index)].\(error.reason)"))
             } catch {
@@ -121,7 +124,8 @@ struct Amount: Decodable {
         }
         guard let amount = Decimal(string: text, locale: Locale(identifier: "en_US_POSIX")), currency.count == 3 else {
             throw DecodingError.dataCorruptedError(
-                forKey: .amount, in: container, debugDescription: "expected an amount such as \"86.40\" and a 3-letter currency")
+                forKey: .amount, in: container,
+                debugDescription: "expected an amount such as \"86.40\" and a 3-letter currency")
         }
         money = Money(amount: amount, currency: currency.uppercased())
     }

@@ -13,7 +13,9 @@ import Foundation
 public enum DisruptionKind: InboundAdapterKind {
     public static let kindName = "disruption"
 
-    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> any InboundAdapter {
+    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
+        -> any InboundAdapter
+    {
         let (verifier, zone) = try SignedJSONFile.read(file, decoder: decoder)
         return DisruptionAdapter(name: file.name, verifier: verifier, defaultTimeZone: zone)
     }

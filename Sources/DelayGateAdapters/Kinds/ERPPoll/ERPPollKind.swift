@@ -73,25 +73,31 @@ public enum ERPPollKind: InboundAdapterKind {
         }
     }
 
-    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> any InboundAdapter {
+    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
+        -> any InboundAdapter
+    {
         let configuration = try decoder.decode(Configuration.self, from: file.node, file: file.path)
         let source = configuration.source
         for (key, url) in [("source.url", source.url), ("auth.token_url", configuration.auth.tokenURL)] {
-            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil else {
+            guard let parsed = URL(string: url), ["http", "https"].contains(parsed.scheme ?? ""), parsed.host != nil
+            else {
                 throw ConfigError(file: file.path, key: key, message: "'\(url)' is not an http(s) URL")
             }
         }
         let pageSize = source.pageSize ?? 200
         guard (1...10_000).contains(pageSize) else {
-            throw ConfigError(file: file.path, key: "source.page_size", message: "expected 1 to 10000, found \(pageSize)")
+            throw ConfigError(
+                file: file.path, key: "source.page_size", message: "expected 1 to 10000, found \(pageSize)")
         }
         let interval = source.intervalSeconds ?? 60
         guard (1...86_400).contains(interval) else {
-            throw ConfigError(file: file.path, key: "source.interval_seconds", message: "expected 1 to 86400, found \(interval)")
+            throw ConfigError(
+                file: file.path, key: "source.interval_seconds", message: "expected 1 to 86400, found \(interval)")
         }
         let timeout = source.timeoutSeconds ?? 10
         guard (1...300).contains(timeout) else {
-            throw ConfigError(file: file.path, key: "source.timeout_seconds", message: "expected 1 to 300, found \(timeout)")
+            throw ConfigError(
+                file: file.path, key: "source.timeout_seconds", message: "expected 1 to 300, found \(timeout)")
         }
         let secret = configuration.auth.clientSecret
         return ERPPollAdapter(
@@ -102,7 +108,8 @@ public enum ERPPollKind: InboundAdapterKind {
                 clientSecret: secret.value(in: decoder.environment), scope: configuration.auth.scope),
             missingSecrets: secret.value(in: decoder.environment) == nil ? [secret.variable] : [],
             defaultTimeZone: try ZoneOption.zone(
-                configuration.options?.defaultTimeZone, default: "Asia/Shanghai", file: file, key: "options.default_time_zone"))
+                configuration.options?.defaultTimeZone, default: "Asia/Shanghai", file: file,
+                key: "options.default_time_zone"))
     }
 }
 
@@ -147,7 +154,9 @@ public struct ERPPollAdapter: InboundAdapter {
         guard let page = try? JSONDecoder().decode(Page.self, from: body) else { return (nil, nil) }
         let stamps = (page.orders ?? []).compactMap(\.updated_at)
         // RFC 3339 times of one ERP share a format, so the newest is the largest instant.
-        let newest = stamps.max { (CarrierTimestampOrder.instant($0) ?? .distantPast) < (CarrierTimestampOrder.instant($1) ?? .distantPast) }
+        let newest = stamps.max {
+            (CarrierTimestampOrder.instant($0) ?? .distantPast) < (CarrierTimestampOrder.instant($1) ?? .distantPast)
+        }
         return (page.next_page_token, newest)
     }
 }

@@ -29,7 +29,8 @@ public struct EasyPostAdapter: InboundAdapter {
         }
         // The same endpoint receives batch, refund and other events: only trackers carry scans.
         guard event.description?.hasPrefix("tracker.") == true else { return NormalizedPayload() }
-        guard let tracker = event.result, let number = tracker.tracking_code?.trimmingWhitespace(), !number.isEmpty else {
+        guard let tracker = event.result, let number = tracker.tracking_code?.trimmingWhitespace(), !number.isEmpty
+        else {
             throw PayloadRejection("result.tracking_code: required field is missing")
         }
         let carrierName = tracker.carrier ?? "unknown"
@@ -41,11 +42,13 @@ public struct EasyPostAdapter: InboundAdapter {
                 let timestamp = CarrierTimestamp.parse(time)
             else {
                 payload.rejectedItems.append(
-                    RejectedItem(index: index, reason: "result.tracking_details[\(index)]: missing or invalid datetime"))
+                    RejectedItem(index: index, reason: "result.tracking_details[\(index)]: missing or invalid datetime")
+                )
                 continue
             }
             let entry = EasyPostCrosswalk.entry(detail: detail.status_detail, status: detail.status)
-            var milestone = EasyPostCrosswalk.customsMilestone(message: detail.message, detail: detail.status_detail)
+            var milestone =
+                EasyPostCrosswalk.customsMilestone(message: detail.message, detail: detail.status_detail)
                 ?? entry?.milestone ?? .unknown
             if isReturn, milestone == .delivered { milestone = .returned }
             let location = detail.tracking_location
@@ -64,7 +67,8 @@ public struct EasyPostAdapter: InboundAdapter {
                         country: location?.country.map(TimeZoneInference.normalizedCountryCode)),
                     direction: isReturn || milestone == .returning ? .return : .forward,
                     carrierEventID: ScanIdentity.make(
-                        tracker.id ?? String(number), time, detail.carrier_code, detail.message, location?.city, location?.zip),
+                        tracker.id ?? String(number), time, detail.carrier_code, detail.message, location?.city,
+                        location?.zip),
                     details: EventDetails(carrierReportedStall: entry?.stall ?? false)))
         }
         if payload.events.isEmpty, !payload.rejectedItems.isEmpty {

@@ -59,7 +59,9 @@ public enum EasyPostCrosswalk {
             ["customs", "clearance", "clearing agency", "duties", "import"].contains(where: text.contains)
         else { return nil }
         if ["released", "cleared", "clearance complete"].contains(where: text.contains) { return .customsCleared }
-        if detail == "awaiting_information" || ["document", "information required", "paperwork"].contains(where: text.contains) {
+        if detail == "awaiting_information"
+            || ["document", "information required", "paperwork"].contains(where: text.contains)
+        {
             return .customsDocsRequired
         }
         if detail == "held" || ["held", "delay", "duties"].contains(where: text.contains) { return .customsHeld }

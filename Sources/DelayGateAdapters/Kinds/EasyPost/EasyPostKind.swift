@@ -28,7 +28,9 @@ public enum EasyPostKind: InboundAdapterKind {
         }
     }
 
-    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> any InboundAdapter {
+    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
+        -> any InboundAdapter
+    {
         let configuration = try decoder.decode(Configuration.self, from: file.node, file: file.path)
         return EasyPostAdapter(
             name: file.name,

@@ -76,7 +76,9 @@ public struct JSONMappingAdapter: InboundAdapter {
         guard let carrier = mapping.carrier.flatMap(text) ?? mapping.fixedCarrier else {
             throw ItemError("no carrier at \(mapping.carrier?.description ?? "carrier")")
         }
-        guard let timeValue = mapping.time.first(root: root, item: item), let timestamp = mapping.timeFormat.parse(timeValue) else {
+        guard let timeValue = mapping.time.first(root: root, item: item),
+            let timestamp = mapping.timeFormat.parse(timeValue)
+        else {
             throw ItemError("no time in the configured format at \(mapping.time)")
         }
         guard let code = text(mapping.status) else {
@@ -90,16 +92,19 @@ public struct JSONMappingAdapter: InboundAdapter {
         let returning = text(mapping.direction).map(mapping.returnValues.contains) ?? false
         return TrackingEvent(
             carrier: carrier, trackingNumber: String(number),
-            time: timestamp.resolve(inferredZone: TimeZoneInference.zone(forCountry: country), assumedZone: mapping.timeZone),
+            time: timestamp.resolve(
+                inferredZone: TimeZoneInference.zone(forCountry: country), assumedZone: mapping.timeZone),
             receivedAt: receivedAt, milestone: milestone,
             carrierStatus: CarrierStatus(code: code, text: text(mapping.statusText)),
             node: TrackingNode(
-                facilityCode: text(mapping.facilityCode), facilityName: text(mapping.facilityName), city: text(mapping.city),
+                facilityCode: text(mapping.facilityCode), facilityName: text(mapping.facilityName),
+                city: text(mapping.city),
                 region: text(mapping.region), country: country,
                 coordinates: latitude.flatMap { lat in longitude.map { Coordinates(latitude: lat, longitude: $0) } }),
             direction: returning || milestone == .returning || milestone == .returned ? .return : .forward,
             carrierEventID: text(mapping.eventID),
-            details: EventDetails(missingDocuments: documents, carrierReportedStall: mapping.stallStatuses.contains(code)))
+            details: EventDetails(
+                missingDocuments: documents, carrierReportedStall: mapping.stallStatuses.contains(code)))
     }
 
     struct ItemError: Error {

@@ -102,7 +102,9 @@ public enum JSONMappingKind: InboundAdapterKind {
         }
     }
 
-    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> any InboundAdapter {
+    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
+        -> any InboundAdapter
+    {
         let configuration = try decoder.decode(Configuration.self, from: file.node, file: file.path)
         return JSONMappingAdapter(
             name: file.name,
@@ -115,7 +117,8 @@ public enum JSONMappingKind: InboundAdapterKind {
         file: AdapterFile,
         environment: [String: String]
     ) throws(ConfigError) -> any RequestVerifier {
-        let secrets = SecretPair(current: verification.secret, previous: verification.previousSecret, environment: environment)
+        let secrets = SecretPair(
+            current: verification.secret, previous: verification.previousSecret, environment: environment)
         func unused(_ key: String, _ value: Any?) throws(ConfigError) {
             if value != nil {
                 throw ConfigError(
@@ -133,15 +136,20 @@ public enum JSONMappingKind: InboundAdapterKind {
                     message: "the hmac-sha256 scheme needs the header that carries the signature")
             }
             return HMACHeaderVerifier(
-                header: name, encoding: verification.encoding ?? .hex, prefix: verification.prefix ?? "", secrets: secrets)
+                header: name, encoding: verification.encoding ?? .hex, prefix: verification.prefix ?? "",
+                secrets: secrets)
         case "standard-webhooks":
-            for (key, value) in [("header", verification.header as Any?), ("encoding", verification.encoding), ("prefix", verification.prefix), ("username", verification.username)] {
+            for (key, value) in [
+                ("header", verification.header as Any?), ("encoding", verification.encoding),
+                ("prefix", verification.prefix), ("username", verification.username),
+            ] {
                 try unused(key, value)
             }
             let tolerance = verification.toleranceSeconds ?? 300
             guard (1...86_400).contains(tolerance) else {
                 throw ConfigError(
-                    file: file.path, key: "verification.tolerance_seconds", message: "expected 1 to 86400 seconds, found \(tolerance)")
+                    file: file.path, key: "verification.tolerance_seconds",
+                    message: "expected 1 to 86400 seconds, found \(tolerance)")
             }
             do {
                 return try StandardWebhooksVerifier(secrets: secrets, tolerance: .seconds(tolerance))
@@ -151,26 +159,38 @@ public enum JSONMappingKind: InboundAdapterKind {
                     message: "the value of \(verification.secret.variable) is not a whsec_<base64> secret")
             }
         case "basic":
-            for (key, value) in [("header", verification.header as Any?), ("encoding", verification.encoding), ("prefix", verification.prefix), ("tolerance_seconds", verification.toleranceSeconds)] {
+            for (key, value) in [
+                ("header", verification.header as Any?), ("encoding", verification.encoding),
+                ("prefix", verification.prefix), ("tolerance_seconds", verification.toleranceSeconds),
+            ] {
                 try unused(key, value)
             }
             guard let username = verification.username, !username.isEmpty else {
-                throw ConfigError(file: file.path, key: "verification.username", message: "the basic scheme needs a username")
+                throw ConfigError(
+                    file: file.path, key: "verification.username", message: "the basic scheme needs a username")
             }
             return BasicAuthVerifier(username: username, passwords: secrets)
         case "bearer":
-            for (key, value) in [("header", verification.header as Any?), ("encoding", verification.encoding), ("prefix", verification.prefix), ("username", verification.username), ("tolerance_seconds", verification.toleranceSeconds)] {
+            for (key, value) in [
+                ("header", verification.header as Any?), ("encoding", verification.encoding),
+                ("prefix", verification.prefix), ("username", verification.username),
+                ("tolerance_seconds", verification.toleranceSeconds),
+            ] {
                 try unused(key, value)
             }
             return BearerTokenVerifier(tokens: secrets)
         default:
             throw ConfigError(
                 file: file.path, key: "verification.scheme",
-                message: "unknown scheme '\(verification.scheme)'; known schemes: standard-webhooks, hmac-sha256, basic, bearer")
+                message:
+                    "unknown scheme '\(verification.scheme)'; known schemes: standard-webhooks, hmac-sha256, basic, bearer"
+            )
         }
     }
 
-    static func compile(_ configuration: Configuration, file: AdapterFile) throws(ConfigError) -> JSONMappingAdapter.Mapping {
+    static func compile(_ configuration: Configuration, file: AdapterFile) throws(ConfigError)
+        -> JSONMappingAdapter.Mapping
+    {
         let mapping = configuration.mapping
         func path(_ text: String?, _ key: String) throws(ConfigError) -> JSONPath? {
             guard let text else { return nil }
@@ -196,7 +216,9 @@ public enum JSONMappingKind: InboundAdapterKind {
             guard let milestone = Milestone(rawValue: name) else {
                 throw ConfigError(
                     file: file.path, key: "statuses.\(code)",
-                    message: "'\(name)' is not a milestone; use one of \(Milestone.allCases.map(\.rawValue).joined(separator: ", "))")
+                    message:
+                        "'\(name)' is not a milestone; use one of \(Milestone.allCases.map(\.rawValue).joined(separator: ", "))"
+                )
             }
             statuses[code] = milestone
         }
@@ -207,7 +229,8 @@ public enum JSONMappingKind: InboundAdapterKind {
             carrier: try path(mapping.carrier, "carrier"),
             time: try path(mapping.time, "time")!,
             timeFormat: format,
-            timeZone: try ZoneOption.zone(mapping.timeZone, default: "Asia/Shanghai", file: file, key: "mapping.time_zone"),
+            timeZone: try ZoneOption.zone(
+                mapping.timeZone, default: "Asia/Shanghai", file: file, key: "mapping.time_zone"),
             status: try path(mapping.status, "status")!,
             statusText: try path(mapping.statusText, "status_text"),
             eventID: try path(mapping.eventID, "event_id"),

@@ -52,7 +52,9 @@ public struct KdniaoAdapter: InboundAdapter {
         return payload
     }
 
-    private func events(of waybill: Waybill, pushTime: CarrierTimestamp?, receivedAt: Date) throws(ItemError) -> [TrackingEvent] {
+    private func events(of waybill: Waybill, pushTime: CarrierTimestamp?, receivedAt: Date) throws(ItemError)
+        -> [TrackingEvent]
+    {
         guard let number = waybill.LogisticCode?.trimmingWhitespace(), !number.isEmpty else {
             throw ItemError("LogisticCode is missing")
         }
@@ -79,16 +81,19 @@ public struct KdniaoAdapter: InboundAdapter {
                     details: EventDetails(carrierReportedStall: stall)))
         }
         // The waybill's own state is news only when Kdniao flags a stall; other states repeat the traces.
-        if let code = waybill.StateEx?.value ?? waybill.State?.value, let entry = KdniaoCrosswalk.table[code], entry.stall,
+        if let code = waybill.StateEx?.value ?? waybill.State?.value, let entry = KdniaoCrosswalk.table[code],
+            entry.stall,
             let pushTime
         {
             events.append(
                 TrackingEvent(
                     carrier: carrier, trackingNumber: String(number),
                     time: pushTime.resolve(inferredZone: nil, assumedZone: timeZone), receivedAt: receivedAt,
-                    milestone: entry.milestone, carrierStatus: CarrierStatus(code: "StateEx:\(code)", text: waybill.Reason),
+                    milestone: entry.milestone,
+                    carrierStatus: CarrierStatus(code: "StateEx:\(code)", text: waybill.Reason),
                     node: TrackingNode(city: waybill.Location, country: "CN"),
-                    carrierEventID: ScanIdentity.make(shipper.description, "state", code, waybill.Traces?.last?.AcceptTime),
+                    carrierEventID: ScanIdentity.make(
+                        shipper.description, "state", code, waybill.Traces?.last?.AcceptTime),
                     details: EventDetails(carrierReportedStall: true, statusOnly: true)))
         }
         return events
@@ -106,7 +111,10 @@ public struct KdniaoAdapter: InboundAdapter {
         for suffix in ["转运中心", "分拨中心", "集散中心", "中转场", "营业部", "网点"] {
             guard let range = text.range(of: suffix) else { continue }
             let head = text[..<range.lowerBound]
-            let start = head.lastIndex(where: { $0 == " " || $0 == "】" || $0 == "，" || $0 == "," }).map { head.index(after: $0) }
+            let start =
+                head.lastIndex(where: { $0 == " " || $0 == "】" || $0 == "，" || $0 == "," }).map {
+                    head.index(after: $0)
+                }
                 ?? head.startIndex
             let name = text[start..<range.upperBound].trimmingWhitespace()
             return name.isEmpty ? nil : String(name)
@@ -188,7 +196,8 @@ struct LooseString: Decodable, Hashable {
         } else if let number = try? container.decode(Int.self) {
             value = String(number)
         } else {
-            throw DecodingError.typeMismatch(String.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a string"))
+            throw DecodingError.typeMismatch(
+                String.self, .init(codingPath: decoder.codingPath, debugDescription: "expected a string"))
         }
     }
 }

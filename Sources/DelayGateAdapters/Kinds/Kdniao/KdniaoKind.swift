@@ -48,7 +48,9 @@ public enum KdniaoKind: InboundAdapterKind {
         }
     }
 
-    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> any InboundAdapter {
+    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
+        -> any InboundAdapter
+    {
         let configuration = try decoder.decode(Configuration.self, from: file.node, file: file.path)
         let zone = try ZoneOption.zone(
             configuration.options?.timeZone, default: "Asia/Shanghai", file: file, key: "options.time_zone")

@@ -71,23 +71,27 @@ public struct OrderJSON: Decodable, Sendable {
         }
         var presaleValue: Presale?
         if let presale {
-            guard let eta = try OwnJSONTime.instant(presale.supplierETA, field: "presale.supplier_eta", zone: zone) else {
+            guard let eta = try OwnJSONTime.instant(presale.supplierETA, field: "presale.supplier_eta", zone: zone)
+            else {
                 throw FieldError("presale.supplier_eta: required")
             }
             presaleValue = Presale(
                 supplierETA: eta,
-                promisedShipDate: try OwnJSONTime.instant(presale.promisedShipDate, field: "presale.promised_ship_date", zone: zone))
+                promisedShipDate: try OwnJSONTime.instant(
+                    presale.promisedShipDate, field: "presale.promised_ship_date", zone: zone))
         }
         return Order(
             id: id,
             customer: Customer(
                 id: customer.id, name: customer.name, phone: customer.phone, email: customer.email,
-                appUserID: customer.appUserID, preferredChannel: customer.preferredChannel ?? .sms, locale: customer.locale),
+                appUserID: customer.appUserID, preferredChannel: customer.preferredChannel ?? .sms,
+                locale: customer.locale),
             destination: TrackingNode(
                 city: destination?.city, region: destination?.region,
                 country: destination?.country.map(TimeZoneInference.normalizedCountryCode)),
             value: value.money,
-            promisedDeliveryDate: try OwnJSONTime.instant(promisedDeliveryDate, field: "promised_delivery_date", zone: zone),
+            promisedDeliveryDate: try OwnJSONTime.instant(
+                promisedDeliveryDate, field: "promised_delivery_date", zone: zone),
             presale: presaleValue,
             isReturn: isReturn ?? false,
             shipments: (shipments ?? []).map { ShipmentKey(carrier: $0.carrier, trackingNumber: $0.trackingNumber) },

@@ -14,7 +14,9 @@ import Foundation
 public enum OrdersKind: InboundAdapterKind {
     public static let kindName = "orders"
 
-    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> any InboundAdapter {
+    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
+        -> any InboundAdapter
+    {
         let (verifier, zone) = try SignedJSONFile.read(file, decoder: decoder)
         return OrdersAdapter(name: file.name, verifier: verifier, defaultTimeZone: zone)
     }

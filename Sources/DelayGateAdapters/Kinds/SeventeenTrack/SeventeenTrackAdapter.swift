@@ -56,7 +56,8 @@ public struct SeventeenTrackAdapter: InboundAdapter {
                         time: timestamp.resolve(
                             inferredZone: TimeZoneInference.zone(forCountry: country), assumedZone: defaultTimeZone),
                         receivedAt: receivedAt, milestone: milestone,
-                        carrierStatus: CarrierStatus(code: event.sub_status ?? event.stage ?? "unknown", text: event.description),
+                        carrierStatus: CarrierStatus(
+                            code: event.sub_status ?? event.stage ?? "unknown", text: event.description),
                         node: TrackingNode(
                             facilityName: event.location, city: event.address?.city, region: event.address?.state,
                             country: country),

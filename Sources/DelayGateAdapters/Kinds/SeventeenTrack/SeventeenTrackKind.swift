@@ -35,7 +35,9 @@ public enum SeventeenTrackKind: InboundAdapterKind {
         }
     }
 
-    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError) -> any InboundAdapter {
+    public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
+        -> any InboundAdapter
+    {
         let configuration = try decoder.decode(Configuration.self, from: file.node, file: file.path)
         return SeventeenTrackAdapter(
             name: file.name,
