@@ -47,6 +47,21 @@ extension InboundAdapter {
     public func acknowledgement(for outcome: IngestOutcome, now: Date) -> InboundResponse? { nil }
 }
 
+/// An adapter whose requests are checked by one ``RequestVerifier``: it gets ``InboundAdapter``'s
+/// `verify` and `missingSecrets` from it.
+public protocol VerifiedAdapter: InboundAdapter {
+    associatedtype Verifier: RequestVerifier
+    var verifier: Verifier { get }
+}
+
+extension VerifiedAdapter {
+    public var missingSecrets: [String] { verifier.missingSecrets }
+
+    public func verify(_ request: InboundRequest, now: Date) throws(VerificationFailure) {
+        try verifier.verify(request, now: now)
+    }
+}
+
 /// What became of a verified request.
 public enum IngestOutcome: Sendable {
     /// Committed to the inbox; `payload` is what it was parsed into.

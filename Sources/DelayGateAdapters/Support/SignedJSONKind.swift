@@ -2,6 +2,35 @@ import DelayGateConfig
 import DelayGateModel
 import Foundation
 
+/// An adapter of one of DelayGate's own signed JSON kinds (`customs`, `disruption`, `orders`):
+/// the kinds differ only in how a verified body becomes records.
+public struct SignedJSONAdapter: VerifiedAdapter {
+    public let name: String
+    public let kind: String
+    public var acceptedMediaTypes: Set<String> { ["application/json"] }
+
+    public let verifier: TimestampedHMACVerifier
+    let parseBody: @Sendable (Data, Date) throws(PayloadRejection) -> NormalizedPayload
+
+    public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
+        try parseBody(body, receivedAt)
+    }
+
+    /// Reads the adapter file (`verification`, `options.default_time_zone`) and builds the adapter.
+    static func make(
+        kind: String,
+        file: AdapterFile,
+        decoder: ConfigDecoder,
+        parse: @escaping @Sendable (Data, Date, TimeZone) throws(PayloadRejection) -> NormalizedPayload
+    ) throws(ConfigError) -> SignedJSONAdapter {
+        let (verifier, zone) = try SignedJSONFile.read(file, decoder: decoder)
+        return SignedJSONAdapter(name: file.name, kind: kind, verifier: verifier) {
+            body, receivedAt throws(PayloadRejection) in
+            try parse(body, receivedAt, zone)
+        }
+    }
+}
+
 /// The adapter file of DelayGate's own signed JSON kinds that have only a `verification`
 /// section and a default zone (`customs`, `disruption`, `orders`).
 struct SignedJSONFile: Decodable {
@@ -48,6 +77,37 @@ enum LenientList {
         } catch {
             throw PayloadRejection(JSONPayloadError.describe(error))
         }
+    }
+}
+
+extension LenientList {
+    /// Decodes `{"<key>": [...]}` and transforms each item: usable items become records, the
+    /// others are reported by index (`<key>[i].field: reason`). A body without any usable item
+    /// is refused as a whole.
+    static func collect<Item: Decodable, Record>(
+        _ type: Item.Type,
+        key: String,
+        from body: Data,
+        transform: (Item) throws(FieldError) -> Record
+    ) throws(PayloadRejection) -> (records: [Record], rejected: [RejectedItem]) {
+        var records: [Record] = []
+        var rejected: [RejectedItem] = []
+        for (index, result) in try decode(type, key: key, from: body) {
+            switch result {
+            case .success(let item):
+                do throws(FieldError) {
+                    records.append(try transform(item))
+                } catch {
+                    rejected.append(RejectedItem(index: index, reason: "\(key)[\(index)].\(error.reason)"))
+                }
+            case .failure(let error):
+                rejected.append(RejectedItem(index: index, reason: JSONPayloadError.describe(error)))
+            }
+        }
+        if records.isEmpty, !rejected.isEmpty {
+            throw PayloadRejection("no usable item in \(key)", items: rejected)
+        }
+        return (records, rejected)
     }
 }
 

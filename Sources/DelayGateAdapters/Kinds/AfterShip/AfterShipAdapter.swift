@@ -7,19 +7,14 @@ import Foundation
 /// event. `checkpoint_time` is the carrier's local time and may lack an offset: the zone is then
 /// taken from the checkpoint's country when it has a single zone, else the adapter's default
 /// zone is assumed, and the event records which.
-public struct AfterShipAdapter: InboundAdapter {
+public struct AfterShipAdapter: VerifiedAdapter {
     public let name: String
     public var kind: String { AfterShipKind.kindName }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
-    public var missingSecrets: [String] { verifier.missingSecrets }
 
-    let verifier: HMACHeaderVerifier
+    public let verifier: HMACHeaderVerifier
     let defaultTimeZone: TimeZone
     let carriers: [String: String]
-
-    public func verify(_ request: InboundRequest, now: Date) throws(VerificationFailure) {
-        try verifier.verify(request, now: now)
-    }
 
     public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
         let webhook: Webhook

@@ -22,17 +22,7 @@ public enum AfterShipKind: InboundAdapterKind {
         var name: String?
         var description: String?
         var verification: VerificationSecrets
-        var options: Options?
-
-        struct Options: Decodable {
-            var defaultTimeZone: String?
-            var carriers: [String: String]?
-
-            enum CodingKeys: String, CodingKey {
-                case carriers
-                case defaultTimeZone = "default_time_zone"
-            }
-        }
+        var options: CarrierOptions?
     }
 
     public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)

@@ -25,19 +25,14 @@ import HTTPTypes
 /// the node's country when that country has one zone, else in the adapter's default zone, and
 /// the event records which. A milestone outside the taxonomy is kept as `unknown` with the
 /// sent value as its raw code.
-public struct CanonicalJSONAdapter: InboundAdapter {
+public struct CanonicalJSONAdapter: VerifiedAdapter {
     public let name: String
     public var kind: String { CanonicalJSONKind.kindName }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
-    public var missingSecrets: [String] { verifier.missingSecrets }
 
-    let verifier: TimestampedHMACVerifier
+    public let verifier: TimestampedHMACVerifier
     let defaultTimeZone: TimeZone
     let fixedCarrier: String?
-
-    public func verify(_ request: InboundRequest, now: Date) throws(VerificationFailure) {
-        try verifier.verify(request, now: now)
-    }
 
     public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
         let batch: Batch

@@ -19,42 +19,16 @@ public enum CustomsKind: InboundAdapterKind {
     public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
         -> any InboundAdapter
     {
-        let (verifier, zone) = try SignedJSONFile.read(file, decoder: decoder)
-        return CustomsAdapter(name: file.name, verifier: verifier, defaultTimeZone: zone)
-    }
-}
-
-/// An adapter of the ``CustomsKind`` kind: each update becomes a customs event on its parcel,
-/// carrying the missing documents, the declaration and any tax due.
-public struct CustomsAdapter: InboundAdapter {
-    public let name: String
-    public var kind: String { CustomsKind.kindName }
-    public var acceptedMediaTypes: Set<String> { ["application/json"] }
-    public var missingSecrets: [String] { verifier.missingSecrets }
-
-    let verifier: TimestampedHMACVerifier
-    let defaultTimeZone: TimeZone
-
-    public func verify(_ request: InboundRequest, now: Date) throws(VerificationFailure) {
-        try verifier.verify(request, now: now)
-    }
-
-    public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
-        var payload = NormalizedPayload()
-        for (index, result) in try LenientList.decode(Update.self, key: "updates", from: body) {
-            do {
-                payload.events.append(
-                    try result.get().event(index: index, zone: defaultTimeZone, receivedAt: receivedAt))
-            } catch let error as FieldError {
-                payload.rejectedItems.append(RejectedItem(index: index, reason: "updates[\(index)].\(error.reason)"))
-            } catch {
-                payload.rejectedItems.append(RejectedItem(index: index, reason: JSONPayloadError.describe(error)))
+        // Each update becomes a customs event on its parcel, with the missing documents,
+        // the declaration and any tax due.
+        try SignedJSONAdapter.make(kind: kindName, file: file, decoder: decoder) {
+            body, receivedAt, zone throws(PayloadRejection) in
+            let (events, rejected) = try LenientList.collect(Update.self, key: "updates", from: body) {
+                update throws(FieldError) in
+                try update.event(zone: zone, receivedAt: receivedAt)
             }
+            return NormalizedPayload(events: events, rejectedItems: rejected)
         }
-        if payload.events.isEmpty, !payload.rejectedItems.isEmpty {
-            throw PayloadRejection("no usable update in the body", items: payload.rejectedItems)
-        }
-        return payload
     }
 
     struct Update: Decodable {
@@ -84,7 +58,7 @@ public struct CustomsAdapter: InboundAdapter {
             var country: String?
         }
 
-        func event(index: Int, zone: TimeZone, receivedAt: Date) throws(FieldError) -> TrackingEvent {
+        func event(zone: TimeZone, receivedAt: Date) throws(FieldError) -> TrackingEvent {
             let entry = CustomsCrosswalk.table[status]
             if status == "documents_required", (missingDocuments ?? []).isEmpty {
                 throw FieldError("missing_documents: required when the status is documents_required")

@@ -16,41 +16,16 @@ public enum DisruptionKind: InboundAdapterKind {
     public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
         -> any InboundAdapter
     {
-        let (verifier, zone) = try SignedJSONFile.read(file, decoder: decoder)
-        return DisruptionAdapter(name: file.name, verifier: verifier, defaultTimeZone: zone)
-    }
-}
-
-/// An adapter of the ``DisruptionKind`` kind. A notice sent again with the same id replaces
-/// the earlier one (to extend, narrow or lift it).
-public struct DisruptionAdapter: InboundAdapter {
-    public let name: String
-    public var kind: String { DisruptionKind.kindName }
-    public var acceptedMediaTypes: Set<String> { ["application/json"] }
-    public var missingSecrets: [String] { verifier.missingSecrets }
-
-    let verifier: TimestampedHMACVerifier
-    let defaultTimeZone: TimeZone
-
-    public func verify(_ request: InboundRequest, now: Date) throws(VerificationFailure) {
-        try verifier.verify(request, now: now)
-    }
-
-    public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
-        var payload = NormalizedPayload()
-        for (index, result) in try LenientList.decode(Notice.self, key: "notices", from: body) {
-            do {
-                payload.disruptions.append(try result.get().notice(source: name, zone: defaultTimeZone))
-            } catch let error as FieldError {
-                payload.rejectedItems.append(RejectedItem(index: index, reason: "notices[\(index)].\(error.reason)"))
-            } catch {
-                payload.rejectedItems.append(RejectedItem(index: index, reason: JSONPayloadError.describe(error)))
+        // A notice sent again with the same id replaces the earlier one (to extend, narrow or lift it).
+        let source = file.name
+        return try SignedJSONAdapter.make(kind: kindName, file: file, decoder: decoder) {
+            body, _, zone throws(PayloadRejection) in
+            let (notices, rejected) = try LenientList.collect(Notice.self, key: "notices", from: body) {
+                notice throws(FieldError) in
+                try notice.notice(source: source, zone: zone)
             }
+            return NormalizedPayload(disruptions: notices, rejectedItems: rejected)
         }
-        if payload.disruptions.isEmpty, !payload.rejectedItems.isEmpty {
-            throw PayloadRejection("no usable notice in the body", items: payload.rejectedItems)
-        }
-        return payload
     }
 
     struct Notice: Decodable {

@@ -7,18 +7,13 @@ import Foundation
 /// EasyPost always sends an offset (the location's zone, or `Z` when it does not know the
 /// place). A tracker with `is_return` is a return: its events travel in the return direction and
 /// its `delivered` means `returned`.
-public struct EasyPostAdapter: InboundAdapter {
+public struct EasyPostAdapter: VerifiedAdapter {
     public let name: String
     public var kind: String { EasyPostKind.kindName }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
-    public var missingSecrets: [String] { verifier.missingSecrets }
 
-    let verifier: HMACHeaderVerifier
+    public let verifier: HMACHeaderVerifier
     let carriers: [String: String]
-
-    public func verify(_ request: InboundRequest, now: Date) throws(VerificationFailure) {
-        try verifier.verify(request, now: now)
-    }
 
     public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
         let event: Event

@@ -9,20 +9,15 @@ import Foundation
 /// stall without moving the parcel. Waybills that cannot be read are reported in the
 /// acknowledgement's `Reason` and the others kept: Kdniao acknowledges per request, and
 /// answering `Success:false` would only make it resend the same bytes.
-public struct KdniaoAdapter: InboundAdapter {
+public struct KdniaoAdapter: VerifiedAdapter {
     public let name: String
     public var kind: String { KdniaoKind.kindName }
     public var acceptedMediaTypes: Set<String> { ["application/x-www-form-urlencoded"] }
-    public var missingSecrets: [String] { signature.missingSecrets }
 
-    let signature: KdniaoSignature
+    public let verifier: KdniaoSignature
     let timeZone: TimeZone
     let ebusinessID: String?
     let carriers: [String: String]
-
-    public func verify(_ request: InboundRequest, now: Date) throws(VerificationFailure) {
-        try signature.verify(request, now: now)
-    }
 
     public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
         guard let fields = FormURLEncoded.decode(body), let requestData = fields["RequestData"] else {

@@ -56,7 +56,7 @@ public enum KdniaoKind: InboundAdapterKind {
             configuration.options?.timeZone, default: "Asia/Shanghai", file: file, key: "options.time_zone")
         return KdniaoAdapter(
             name: file.name,
-            signature: KdniaoSignature(
+            verifier: KdniaoSignature(
                 appKeys: SecretPair(
                     current: configuration.verification.appKey, previous: configuration.verification.previousAppKey,
                     environment: decoder.environment)),

@@ -100,19 +100,10 @@ public struct OrderJSON: Decodable, Sendable {
 
     /// Parses a `{"orders": [...]}` body, keeping good orders and reporting bad ones.
     static func parseList(_ body: Data, zone: TimeZone) throws(PayloadRejection) -> NormalizedPayload {
-        var payload = NormalizedPayload()
-        for (index, result) in try LenientList.decode(OrderJSON.self, key: "orders", from: body) {
-            do {
-                payload.orders.append(try result.get().order(zone: zone))
-            } catch let error as FieldError {
-                payload.rejectedItems.append(RejectedItem(index: index, reason: "orders[\(index)].\(error.reason)"))
-            } catch {
-                payload.rejectedItems.append(RejectedItem(index: index, reason: JSONPayloadError.describe(error)))
-            }
+        let (orders, rejected) = try LenientList.collect(OrderJSON.self, key: "orders", from: body) {
+            order throws(FieldError) in
+            try order.order(zone: zone)
         }
-        if payload.orders.isEmpty, !payload.rejectedItems.isEmpty {
-            throw PayloadRejection("no usable order in the body", items: payload.rejectedItems)
-        }
-        return payload
+        return NormalizedPayload(orders: orders, rejectedItems: rejected)
     }
 }

@@ -17,26 +17,9 @@ public enum OrdersKind: InboundAdapterKind {
     public static func makeAdapter(from file: AdapterFile, decoder: ConfigDecoder) throws(ConfigError)
         -> any InboundAdapter
     {
-        let (verifier, zone) = try SignedJSONFile.read(file, decoder: decoder)
-        return OrdersAdapter(name: file.name, verifier: verifier, defaultTimeZone: zone)
-    }
-}
-
-/// An adapter of the ``OrdersKind`` kind.
-public struct OrdersAdapter: InboundAdapter {
-    public let name: String
-    public var kind: String { OrdersKind.kindName }
-    public var acceptedMediaTypes: Set<String> { ["application/json"] }
-    public var missingSecrets: [String] { verifier.missingSecrets }
-
-    let verifier: TimestampedHMACVerifier
-    let defaultTimeZone: TimeZone
-
-    public func verify(_ request: InboundRequest, now: Date) throws(VerificationFailure) {
-        try verifier.verify(request, now: now)
-    }
-
-    public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
-        try OrderJSON.parseList(body, zone: defaultTimeZone)
+        try SignedJSONAdapter.make(kind: kindName, file: file, decoder: decoder) {
+            body, _, zone throws(PayloadRejection) in
+            try OrderJSON.parseList(body, zone: zone)
+        }
     }
 }

@@ -8,19 +8,14 @@ import Foundation
 /// comes from the event's country when it has a single zone, else the adapter's default is
 /// assumed. `TRACKING_STOPPED` and the dashboard's test push carry no events and are accepted
 /// as such.
-public struct SeventeenTrackAdapter: InboundAdapter {
+public struct SeventeenTrackAdapter: VerifiedAdapter {
     public let name: String
     public var kind: String { SeventeenTrackKind.kindName }
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
-    public var missingSecrets: [String] { verifier.missingSecrets }
 
-    let verifier: SuffixedSHA256Verifier
+    public let verifier: SuffixedSHA256Verifier
     let defaultTimeZone: TimeZone
     let carriers: [String: String]
-
-    public func verify(_ request: InboundRequest, now: Date) throws(VerificationFailure) {
-        try verifier.verify(request, now: now)
-    }
 
     public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
         let push: Push
