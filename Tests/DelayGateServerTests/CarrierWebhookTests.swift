@@ -387,3 +387,36 @@ struct CarrierWebhookTests {
         #expect(notices.map(\.id) == ["n1"])
     }
 }
+
+@Suite("Unknown carrier codes", .timeLimit(.minutes(1)))
+struct UnknownCodeTests {
+    @Test("a code no crosswalk knows is stored as unknown with its raw code and counted in /metrics")
+    func counted() async throws {
+        let test = try TestGateway(
+            adapters: ["aftership.yaml": "kind: aftership\nverification:\n  secret: ${S}\n"], environment: ["S": "as-secret"])
+        defer { test.remove() }
+        let body =
+            #"{"event":"tracking_update","event_id":"e1","msg":{"tracking_number":"YT1","slug":"yto","checkpoints":[{"checkpoint_time":"2026-11-11T08:00:00+08:00","subtag":"Teleported_001","message":"瞬移","location":"杭州"}]}}"#
+        try await test.gateway.application().test(.router) { client in
+            try await client.postWebhook(
+                body, adapter: "aftership",
+                headers: [
+                    .contentType: "application/json",
+                    HTTPField.Name("aftership-hmac-sha256")!: HMACHeaderVerifier.sign(
+                        body: Data(body.utf8), secret: "as-secret", encoding: .base64),
+                ]
+            ) { #expect($0.status == .accepted) }
+            await test.gateway.normalizer.waitUntilIdle()
+            try await client.execute(uri: "/metrics", method: .get) { response in
+                #expect(
+                    String(buffer: response.body).contains(
+                        #"delaygate_unknown_status_codes_total{adapter="aftership",code="Teleported_001"} 1"#))
+            }
+        }
+        let events = try await test.database.read { db in
+            try EventStore.events(for: ShipmentKey(carrier: "yto", trackingNumber: "YT1"), in: db)
+        }
+        #expect(events.map(\.event.milestone) == [.unknown])
+        #expect(events.first?.event.carrierStatus.code == "Teleported_001")
+    }
+}
