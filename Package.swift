@@ -38,6 +38,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The alert engine's logic: learned dwell baselines, lane delivery risk, levels, scenarios,
+        // next-check times. Pure value types over an injected clock; no I/O.
+        .target(
+            name: "DelayGateAlerting",
+            dependencies: ["DelayGateModel"],
+            swiftSettings: swiftSettings
+        ),
         // Strict YAML configuration: gateway.yaml, adapter files, secrets by env-var name.
         .target(
             name: "DelayGateConfig",
@@ -161,6 +168,11 @@ let package = Package(
         .testTarget(
             name: "DelayGateModelTests",
             dependencies: ["DelayGateModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DelayGateAlertingTests",
+            dependencies: ["DelayGateAlerting", "DelayGateModel"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
