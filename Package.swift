@@ -98,11 +98,30 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The alert engine at run time: learning from normalization, the deadline scheduler, and the
+        // recording of alerts, episodes and planned actions.
+        .target(
+            name: "DelayGateEngine",
+            dependencies: [
+                "DelayGateAlerting",
+                "DelayGateConfig",
+                "DelayGateIngest",
+                "DelayGateModel",
+                "DelayGateStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: routes, problem+json errors, metrics, health.
         .target(
             name: "DelayGateServer",
             dependencies: [
                 "DelayGateModel",
+                "DelayGateAlerting",
+                "DelayGateEngine",
                 "DelayGateConfig",
                 "DelayGateStorage",
                 "DelayGateAdapters",
@@ -135,6 +154,8 @@ let package = Package(
             name: "delaygate",
             dependencies: [
                 "DelayGateAdapters",
+                "DelayGateAlerting",
+                "DelayGateEngine",
                 "DelayGateConfig",
                 "DelayGateIngest",
                 "DelayGateServer",
@@ -168,6 +189,14 @@ let package = Package(
         .testTarget(
             name: "DelayGateModelTests",
             dependencies: ["DelayGateModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DelayGateEngineTests",
+            dependencies: [
+                "DelayGateEngine", "DelayGateAlerting", "DelayGateAdapters", "DelayGateModel", "DelayGateStorage",
+                "DelayGateConfig", .product(name: "GRDB", package: "GRDB.swift"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -207,6 +236,7 @@ let package = Package(
                 "DelayGateModel",
                 "DelayGateServer",
                 "DelayGateStorage",
+                "DelayGateEngine",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -20,6 +20,8 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
     public var storage: StorageConfig
     /// Folder holding one YAML file per adapter.
     public var adaptersDirectory: String
+    /// The alert engine's rules (thresholds, seasons, playbook); a missing file gives the defaults.
+    public var alertingFile: String
     public var normalizer: NormalizerConfig
     public var logging: LoggingConfig
 
@@ -29,12 +31,14 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
         server: ServerConfig = ServerConfig(),
         storage: StorageConfig = StorageConfig(),
         adaptersDirectory: String = "adapters",
+        alertingFile: String = "config/alerting.yaml",
         normalizer: NormalizerConfig = NormalizerConfig(),
         logging: LoggingConfig = LoggingConfig()
     ) {
         self.server = server
         self.storage = storage
         self.adaptersDirectory = adaptersDirectory
+        self.alertingFile = alertingFile
         self.normalizer = normalizer
         self.logging = logging
     }
@@ -42,6 +46,7 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
     enum CodingKeys: String, CodingKey {
         case server, storage, normalizer, logging
         case adaptersDirectory = "adapters_dir"
+        case alertingFile = "alerting_file"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -51,6 +56,7 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
         self.storage = try container.decodeIfPresent(StorageConfig.self, forKey: .storage) ?? defaults.storage
         self.adaptersDirectory =
             try container.decodeIfPresent(String.self, forKey: .adaptersDirectory) ?? defaults.adaptersDirectory
+        self.alertingFile = try container.decodeIfPresent(String.self, forKey: .alertingFile) ?? defaults.alertingFile
         self.normalizer =
             try container.decodeIfPresent(NormalizerConfig.self, forKey: .normalizer) ?? defaults.normalizer
         self.logging = try container.decodeIfPresent(LoggingConfig.self, forKey: .logging) ?? defaults.logging

@@ -63,11 +63,18 @@ public enum InboxNormalization {
     /// The batch is applied in one savepoint; should any item fail to write, the batch is rolled
     /// back and applied again one savepoint per item, so that only the failing item is marked
     /// rejected. (A savepoint per item on the common path would cost a page copy per item.)
-    public static func apply(_ items: [Item], at now: Date, in db: Database) throws -> Summary {
+    public static func apply(
+        _ items: [Item],
+        at now: Date,
+        in db: Database,
+        observer: (any NormalizationObserver)? = nil
+    ) throws -> Summary {
         var summary = Summary()
         do {
             try db.inSavepoint {
-                for item in items { try apply(item, at: now, to: &summary, in: db) }
+                var outcome = NormalizationOutcome()
+                for item in items { try apply(item, at: now, to: &summary, outcome: &outcome, in: db) }
+                if let observer, !outcome.isEmpty { try observer.normalized(outcome, at: now, in: db) }
                 return .commit
             }
             return summary
@@ -78,7 +85,9 @@ public enum InboxNormalization {
             do {
                 var itemSummary = Summary()
                 try db.inSavepoint {
-                    try apply(item, at: now, to: &itemSummary, in: db)
+                    var outcome = NormalizationOutcome()
+                    try apply(item, at: now, to: &itemSummary, outcome: &outcome, in: db)
+                    if let observer, !outcome.isEmpty { try observer.normalized(outcome, at: now, in: db) }
                     return .commit
                 }
                 summary.merge(itemSummary)
@@ -92,16 +101,13 @@ public enum InboxNormalization {
         return summary
     }
 
-    private static func apply(_ item: Item, at now: Date, to summary: inout Summary, in db: Database) throws {
+    private static func apply(
+        _ item: Item, at now: Date, to summary: inout Summary, outcome observed: inout NormalizationOutcome,
+        in db: Database
+    ) throws {
         switch item.parsed {
         case .success(let payload):
-            let outcome = try EventStore.record(payload.events, inboxID: item.inboxID, at: now, in: db)
-            for order in payload.orders {
-                try OrderStore.upsert(order, in: db)
-            }
-            for notice in payload.disruptions {
-                try DisruptionStore.upsert(notice, inboxID: item.inboxID, at: now, in: db)
-            }
+            let outcome = try record(payload, inboxID: item.inboxID, at: now, into: &observed, in: db)
             try InboxStore.markNormalized(
                 id: item.inboxID, eventCount: payload.recordCount, note: payload.rejectionNote, at: now, in: db)
             summary.normalized += 1
@@ -113,6 +119,38 @@ public enum InboxNormalization {
             summary.rejected += 1
             summary.rejectedAdapters.append(item.adapter)
         }
+    }
+}
+
+extension InboxNormalization {
+    /// Stores a parsed payload without an inbox row (replays and evaluations) and tells the
+    /// observer, exactly as normalizing a delivery does.
+    @discardableResult
+    public static func store(
+        _ payload: NormalizedPayload, at now: Date, in db: Database, observer: (any NormalizationObserver)?
+    ) throws -> EventStore.Outcome {
+        var observed = NormalizationOutcome()
+        let outcome = try record(payload, inboxID: nil, at: now, into: &observed, in: db)
+        if let observer, !observed.isEmpty { try observer.normalized(observed, at: now, in: db) }
+        return outcome
+    }
+
+    /// Stores a payload's events, orders and notices, and collects what the observer is told.
+    static func record(
+        _ payload: NormalizedPayload, inboxID: Int64?, at now: Date, into observed: inout NormalizationOutcome,
+        in db: Database
+    ) throws -> EventStore.Outcome {
+        let outcome = try EventStore.record(payload.events, inboxID: inboxID, at: now, in: db)
+        observed.transitions += outcome.transitions
+        observed.orders += payload.orders
+        observed.disruptions += payload.disruptions
+        for order in payload.orders {
+            try OrderStore.upsert(order, in: db)
+        }
+        for notice in payload.disruptions {
+            try DisruptionStore.upsert(notice, inboxID: inboxID, at: now, in: db)
+        }
+        return outcome
     }
 }
 

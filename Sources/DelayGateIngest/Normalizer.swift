@@ -62,6 +62,7 @@ public final class Normalizer: Service, Sendable {
     private let catalog: AdapterCatalog
     private let options: Options
     private let clock: @Sendable () -> Date
+    private let observer: (any NormalizationObserver)?
     private let logger: Logger
     private let state = Mutex(State())
     private let metrics: NormalizerMetrics
@@ -72,9 +73,11 @@ public final class Normalizer: Service, Sendable {
         catalog: AdapterCatalog,
         options: Options = Options(),
         clock: @escaping @Sendable () -> Date = { Date() },
+        observer: (any NormalizationObserver)? = nil,
         metricsFactory: any MetricsFactory = MetricsSystem.factory,
         logger: Logger = Logger(label: "delaygate.normalizer")
     ) {
+        self.observer = observer
         self.database = database
         self.writer = writer
         self.catalog = catalog

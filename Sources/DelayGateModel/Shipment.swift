@@ -32,6 +32,8 @@ public struct Shipment: Hashable, Sendable {
     public var carrierStatus: CarrierStatus
     /// Where the parcel is now.
     public var node: TrackingNode
+    /// Where its first known scan happened: the origin of its lane.
+    public var origin: TrackingNode
     /// Instant of the event the state came from: the start of the current dwell.
     public var currentSince: Date
     /// The latest event instant seen for this parcel, including events that did not change state.
@@ -51,6 +53,7 @@ public struct Shipment: Hashable, Sendable {
         self.milestone = event.milestone
         self.carrierStatus = event.carrierStatus
         self.node = event.node
+        self.origin = event.node
         self.currentSince = event.time.instant
         self.lastEventAt = event.time.instant
         self.firstEventAt = event.time.instant
@@ -66,6 +69,7 @@ public struct Shipment: Hashable, Sendable {
         milestone: Milestone,
         carrierStatus: CarrierStatus,
         node: TrackingNode,
+        origin: TrackingNode,
         currentSince: Date,
         lastEventAt: Date,
         firstEventAt: Date,
@@ -78,6 +82,7 @@ public struct Shipment: Hashable, Sendable {
         self.milestone = milestone
         self.carrierStatus = carrierStatus
         self.node = node
+        self.origin = origin
         self.currentSince = currentSince
         self.lastEventAt = lastEventAt
         self.firstEventAt = firstEventAt
@@ -97,7 +102,10 @@ public struct Shipment: Hashable, Sendable {
         eventCount += 1
         let instant = event.time.instant
         lastEventAt = max(lastEventAt, instant)
-        firstEventAt = min(firstEventAt, instant)
+        if instant < firstEventAt {
+            firstEventAt = instant
+            origin = event.node
+        }
 
         guard supersedesCurrentState(event) else { return false }
         milestone = event.milestone

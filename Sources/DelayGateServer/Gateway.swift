@@ -1,5 +1,6 @@
 import DelayGateAdapters
 import DelayGateConfig
+import DelayGateEngine
 import DelayGateIngest
 import DelayGateStorage
 import Foundation
@@ -24,6 +25,10 @@ public struct Gateway: Sendable {
     public let writer: GroupCommitWriter
     public let checkpointer: WALCheckpointer
     public let normalizer: Normalizer
+    /// What the alert engine has learned (baselines, lanes, disruptions), loaded at start-up.
+    public let alertModel: AlertModel
+    /// Wakes for the earliest due shipment and raises alerts for stalls.
+    public let scheduler: DeadlineScheduler
     public let ingest: IngestService
     /// One poller per `erp-poll` adapter.
     public let pollers: [ERPOrderPoller]
@@ -34,6 +39,7 @@ public struct Gateway: Sendable {
     public init(
         configuration: GatewayConfig,
         catalog: AdapterCatalog,
+        alerting: AlertingConfiguration = AlertingConfiguration(),
         metrics: GatewayMetrics = GatewayMetrics(),
         clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "delaygate")
@@ -56,6 +62,11 @@ public struct Gateway: Sendable {
                 maxDelay: .microseconds(storage.groupCommit.maxDelayMicroseconds)),
             metricsFactory: metrics.factory,
             logger: logger)
+        alertModel = AlertModel(policy: alerting.policy, calendar: alerting.calendar, playbook: alerting.playbook)
+        try alertModel.load(from: database)
+        scheduler = DeadlineScheduler(
+            model: alertModel, database: database, writer: writer, options: alerting.scheduler, clock: clock,
+            metricsFactory: metrics.factory, logger: logger)
         normalizer = Normalizer(
             database: database,
             writer: writer,
@@ -65,6 +76,7 @@ public struct Gateway: Sendable {
                 queueCapacity: configuration.normalizer.queueCapacity,
                 maxDelay: .milliseconds(configuration.normalizer.maxDelayMilliseconds)),
             clock: clock,
+            observer: EngineObserver(model: alertModel, scheduler: scheduler),
             metricsFactory: metrics.factory,
             logger: logger)
         ingest = IngestService(writer: writer, normalizer: normalizer, clock: clock, metricsFactory: metrics.factory)
@@ -81,7 +93,9 @@ public struct Gateway: Sendable {
     )
         throws
     {
-        try self.init(configuration: setup.configuration, catalog: setup.catalog, metrics: metrics, logger: logger)
+        try self.init(
+            configuration: setup.configuration, catalog: setup.catalog, alerting: setup.alerting, metrics: metrics,
+            logger: logger)
     }
 
     /// The routes, with problem+json errors and request metrics.
@@ -95,11 +109,12 @@ public struct Gateway: Sendable {
         return router
     }
 
-    /// The HTTP application with the checkpointer, writer, normalizer and pollers as its services.
+    /// The HTTP application with the checkpointer, writer, scheduler, normalizer and pollers as its services.
     ///
     /// On shutdown the server stops first (in-flight requests finish and are committed), then the
-    /// pollers stop, then the normalizer drains its queue, then the writer commits what is left, then the checkpointer
-    /// hands checkpoints back to SQLite.
+    /// pollers stop, then the normalizer drains its queue, then the scheduler saves what was
+    /// learned, then the writer commits what is left, then the checkpointer hands checkpoints
+    /// back to SQLite.
     ///
     /// - Parameter onServerRunning: called with the bound address (`127.0.0.1:8080`) once the
     ///   server listens; useful when the configured port is 0.
@@ -112,7 +127,7 @@ public struct Gateway: Sendable {
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port),
                 serverName: nil),
-            services: [checkpointer, writer, normalizer] + pollers,
+            services: [checkpointer, writer, scheduler, normalizer] + pollers,
             onServerRunning: { channel in
                 let address = channel.localAddress.map(Self.describe) ?? "unknown"
                 logger.notice("delaygate listening on http://\(address)")

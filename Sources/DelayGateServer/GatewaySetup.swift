@@ -1,5 +1,6 @@
 import DelayGateAdapters
 import DelayGateConfig
+import DelayGateEngine
 import Foundation
 
 /// Reads `gateway.yaml` and the adapters folder, collecting every problem, for `serve` and
@@ -7,6 +8,8 @@ import Foundation
 public struct GatewaySetup: Sendable {
     public var configuration: GatewayConfig
     public var catalog: AdapterCatalog
+    /// The alert engine's rules from ``GatewayConfig/alertingFile``.
+    public var alerting: AlertingConfiguration
     public var warnings: [ConfigWarning]
 
     /// Everything wrong with a configuration, one line each.
@@ -35,7 +38,17 @@ public struct GatewaySetup: Sendable {
         }
         let loaded = AdapterCatalog.load(
             directory: configuration.adaptersDirectory, registry: registry, environment: environment)
-        guard loaded.errors.isEmpty else { throw Errors(errors: loaded.errors) }
-        return GatewaySetup(configuration: configuration, catalog: loaded.catalog, warnings: loaded.warnings)
+        var errors = loaded.errors
+        var alerting = AlertingConfiguration()
+        do throws(ConfigError) {
+            alerting = try AlertingConfiguration.load(
+                path: configuration.alertingFile, environment: environment,
+                required: configuration.alertingFile != GatewayConfig().alertingFile)
+        } catch {
+            errors.append(error)
+        }
+        guard errors.isEmpty else { throw Errors(errors: errors) }
+        return GatewaySetup(
+            configuration: configuration, catalog: loaded.catalog, alerting: alerting, warnings: loaded.warnings)
     }
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import DelayGateAdapters
+import DelayGateAlerting
 import DelayGateConfig
+import DelayGateEngine
 import DelayGateServer
 import Foundation
 
@@ -23,6 +25,15 @@ struct CheckCommand: AsyncParsableCommand {
             "ok: \(options.config ?? GatewayConfig.defaultPath) — listen \(config.server.host):\(config.server.port), "
                 + "database \(config.storage.path) (synchronous \(config.storage.synchronous.rawValue)), "
                 + "body limit \(config.server.bodyLimit)")
+        let alerting = setup.alerting
+        let alertingSource =
+            FileManager.default.fileExists(atPath: config.alertingFile) ? config.alertingFile : "built-in defaults"
+        let thresholds = alerting.policy.thresholds
+        print(
+            "alerting from \(alertingSource): warning at \(thresholds.warning) × expected dwell, urgent at "
+                + "\(thresholds.urgent) ×, \(alerting.policy.overrides.count) override(s), "
+                + "peak seasons \(alerting.calendar.windows.map { "\($0.name) ×\($0.factor)" }.joined(separator: ", ")), "
+                + "\(alerting.playbook.rules.count) playbook rule(s), reasons in \(alerting.policy.language.rawValue)")
         if setup.catalog.names.isEmpty {
             print("no adapters in \(config.adaptersDirectory)/")
         }

@@ -66,7 +66,9 @@ func loadSetup(path: String?, environment: [String: String]) throws -> GatewaySe
     do {
         return try GatewaySetup.load(path: path, environment: environment)
     } catch {
-        throw CLIError(error.errors.map { "error: \($0)" }.joined(separator: "\n"))
+        let lines = error.errors.map { "error: \($0)\n" }.joined()
+        FileHandle.standardError.write(Data(lines.utf8))
+        throw ExitCode.failure
     }
 }
 

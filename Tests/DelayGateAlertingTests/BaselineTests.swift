@@ -28,7 +28,9 @@ struct BaselineTests {
     @Test("decay lets the baseline follow a node that gets slower")
     func drift() {
         var stats = DwellStatistics()
-        for i in 0..<200 { stats.learn(3600, at: start.addingTimeInterval(Double(i) * 600), halfLife: .seconds(86_400)) }
+        for i in 0..<200 {
+            stats.learn(3600, at: start.addingTimeInterval(Double(i) * 600), halfLife: .seconds(86_400))
+        }
         for i in 0..<200 {
             stats.learn(7200, at: start.addingTimeInterval(86_400 * 10 + Double(i) * 600), halfLife: .seconds(86_400))
         }
@@ -63,7 +65,9 @@ struct BaselineTests {
             windows: SeasonCalendar.standard + [
                 .init(
                     name: "Spring Festival 2027",
-                    span: .dates(from: Date(timeIntervalSince1970: 1_801_929_600), to: Date(timeIntervalSince1970: 1_803_139_200)),
+                    span: .dates(
+                        from: Date(timeIntervalSince1970: 1_801_929_600), to: Date(timeIntervalSince1970: 1_803_139_200)
+                    ),
                     factor: 2.0)
             ])
         // 2026-11-11 12:00 +08:00 and 2027-11-12 are both inside Double-11.

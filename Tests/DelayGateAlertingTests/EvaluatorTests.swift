@@ -7,12 +7,14 @@ import Testing
 struct EvaluatorTests {
     let arrival = Date(timeIntervalSince1970: 1_795_000_000)  // 2026-11-18, outside peak seasons
 
-    func shipment(_ milestone: Milestone = .hubArrival, since: Date? = nil, direction: Direction = .forward) -> Shipment {
+    func shipment(_ milestone: Milestone = .hubArrival, since: Date? = nil, direction: Direction = .forward) -> Shipment
+    {
         var event = TrackingEvent(
             carrier: "zto", trackingNumber: "ZT1",
             time: EventTime(instant: since ?? arrival, source: .explicitOffset(seconds: 28_800)), receivedAt: arrival,
             milestone: milestone, carrierStatus: CarrierStatus(code: milestone.rawValue),
-            node: TrackingNode(facilityCode: "HZHUB", facilityName: "杭州转运中心", city: "杭州市", region: "浙江省", country: "CN"),
+            node: TrackingNode(
+                facilityCode: "HZHUB", facilityName: "杭州转运中心", city: "杭州市", region: "浙江省", country: "CN"),
             direction: direction)
         event.carrierEventID = "1"
         return Shipment(firstEvent: event)
@@ -21,9 +23,13 @@ struct EvaluatorTests {
     /// An evaluator whose node HZHUB/hub_arrival has a tight 10 h baseline.
     func evaluator(language: AlertPolicy.Language = .zh) -> AlertEvaluator {
         var baselines = DwellBaselines()
-        for _ in 0..<100 { baselines.learn(NodeKey(carrier: "zto", facility: "HZHUB", milestone: .hubArrival), seconds: 10 * 3600, at: arrival) }
+        for _ in 0..<100 {
+            baselines.learn(
+                NodeKey(carrier: "zto", facility: "HZHUB", milestone: .hubArrival), seconds: 10 * 3600, at: arrival)
+        }
         return AlertEvaluator(
-            policy: AlertPolicy(language: language), baselines: baselines, lanes: LaneRiskModel(), calendar: SeasonCalendar())
+            policy: AlertPolicy(language: language), baselines: baselines, lanes: LaneRiskModel(),
+            calendar: SeasonCalendar())
     }
 
     @Test("dwell levels start at 1.2 E and 1.5 E, and the next check is the next crossing")
@@ -96,7 +102,8 @@ struct EvaluatorTests {
         let fog = DisruptionNotice(
             id: "f1", kind: .weather, severity: .major, routeInterrupted: false, regions: ["浙江省"],
             validFrom: arrival.addingTimeInterval(-3600), title: "大雾", source: "weather")
-        let stretched = engine.expectedDwell(ShipmentContext(shipment: shipment(), disruptions: [fog]), at: arrival).seconds
+        let stretched = engine.expectedDwell(ShipmentContext(shipment: shipment(), disruptions: [fog]), at: arrival)
+            .seconds
         let normal = engine.expectedDwell(ShipmentContext(shipment: shipment()), at: arrival).seconds
         #expect(abs(stretched / normal - 1.5) < 1e-9)
     }
@@ -115,7 +122,8 @@ struct EvaluatorTests {
             Order(
                 id: "SO-1", customer: Customer(), value: Money(amount: 1, currency: "CNY"),
                 presale: Presale(
-                    supplierETA: arrival.addingTimeInterval(eta), promisedShipDate: arrival.addingTimeInterval(5 * 86_400)),
+                    supplierETA: arrival.addingTimeInterval(eta),
+                    promisedShipDate: arrival.addingTimeInterval(5 * 86_400)),
                 updatedAt: arrival)
         }
         #expect(engine.assess(order: order(eta: 2 * 86_400), now: arrival) == nil)
@@ -150,9 +158,17 @@ struct LaneRiskTests {
     @Test("sparse lanes fall back: carrier lane → lane → any origin → everything")
     func fallback() throws {
         var model = LaneRiskModel(policy: .init(minimumSamples: 10))
-        for _ in 0..<12 { model.learn(LaneKey(carrier: "sf", origin: "SP", destination: "RJ"), transit: 50, window: 100) }
-        #expect(model.distribution(for: LaneKey(carrier: "zto", origin: "SP", destination: "RJ"))?.key == LaneKey(origin: "SP", destination: "RJ"))
-        #expect(model.distribution(for: LaneKey(carrier: "zto", origin: "MG", destination: "RJ"))?.key == LaneKey(origin: "*", destination: "RJ"))
-        #expect(model.distribution(for: LaneKey(origin: "MG", destination: "BA"))?.key == LaneKey(origin: "*", destination: "*"))
+        for _ in 0..<12 {
+            model.learn(LaneKey(carrier: "sf", origin: "SP", destination: "RJ"), transit: 50, window: 100)
+        }
+        #expect(
+            model.distribution(for: LaneKey(carrier: "zto", origin: "SP", destination: "RJ"))?.key
+                == LaneKey(origin: "SP", destination: "RJ"))
+        #expect(
+            model.distribution(for: LaneKey(carrier: "zto", origin: "MG", destination: "RJ"))?.key
+                == LaneKey(origin: "*", destination: "RJ"))
+        #expect(
+            model.distribution(for: LaneKey(origin: "MG", destination: "BA"))?.key
+                == LaneKey(origin: "*", destination: "*"))
     }
 }

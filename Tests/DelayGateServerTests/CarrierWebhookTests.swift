@@ -393,7 +393,8 @@ struct UnknownCodeTests {
     @Test("a code no crosswalk knows is stored as unknown with its raw code and counted in /metrics")
     func counted() async throws {
         let test = try TestGateway(
-            adapters: ["aftership.yaml": "kind: aftership\nverification:\n  secret: ${S}\n"], environment: ["S": "as-secret"])
+            adapters: ["aftership.yaml": "kind: aftership\nverification:\n  secret: ${S}\n"],
+            environment: ["S": "as-secret"])
         defer { test.remove() }
         let body =
             #"{"event":"tracking_update","event_id":"e1","msg":{"tracking_number":"YT1","slug":"yto","checkpoints":[{"checkpoint_time":"2026-11-11T08:00:00+08:00","subtag":"Teleported_001","message":"瞬移","location":"杭州"}]}}"#

@@ -1,5 +1,6 @@
 import DelayGateAdapters
 import DelayGateConfig
+import DelayGateEngine
 import DelayGateIngest
 import DelayGateModel
 import DelayGateServer
@@ -332,5 +333,31 @@ struct OperationsTests {
             try await client.postWebhook(body) { #expect($0.status == .accepted) }
         }
         #expect(try await test.inboxCounts()[.normalized] == 1)
+    }
+}
+
+@Suite("Gateway alerting")
+struct GatewayAlertingTests {
+    @Test("a webhook about a parcel stalled for days leads to one urgent alert with its planned actions")
+    func stalledParcelAlerts() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        // 2026-11-11 14:00 +08:00: far longer ago than 1.5 × the hub's expected dwell.
+        let body = TestGateway.batch([("picked_up", 8), ("hub_arrival", 14)])
+        try await test.gateway.application().test(.router) { client in
+            try await client.postWebhook(body) { response in #expect(response.status == .accepted) }
+            await test.gateway.normalizer.waitUntilIdle()
+            // The running scheduler may already have judged it; a tick now must not repeat the alert.
+            try await test.gateway.scheduler.tick(now: Date())
+        }
+        let key = ShipmentKey(carrier: "sf-express", trackingNumber: "SF1400000001")
+        let (alerts, actions) = try await test.database.read { db in
+            let alerts = try AlertStore.alerts(for: key, in: db)
+            return (alerts, try alerts.map { try AlertStore.actions(forAlert: $0.id, in: db) })
+        }
+        #expect(alerts.map(\.level) == ["urgent"])
+        #expect(alerts.first?.scenario == "dwell")
+        #expect(alerts.first?.reasonZH.hasPrefix("在杭州转运中心停留") == true)
+        #expect(actions == [["helpdesk_ticket", "voice_callback"]])
     }
 }

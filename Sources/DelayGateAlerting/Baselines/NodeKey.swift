@@ -25,9 +25,15 @@ public struct NodeKey: Hashable, Sendable, Codable, CustomStringConvertible {
     /// → carrier+milestone → milestone.
     public var fallbackChain: [NodeKey] {
         var chain = [self]
-        if carrier != nil, facility != nil { chain.append(NodeKey(carrier: nil, facility: facility, milestone: milestone)) }
-        if facility != nil, carrier != nil { chain.append(NodeKey(carrier: carrier, facility: nil, milestone: milestone)) }
-        if carrier != nil || facility != nil { chain.append(NodeKey(carrier: nil, facility: nil, milestone: milestone)) }
+        if carrier != nil, facility != nil {
+            chain.append(NodeKey(carrier: nil, facility: facility, milestone: milestone))
+        }
+        if facility != nil, carrier != nil {
+            chain.append(NodeKey(carrier: carrier, facility: nil, milestone: milestone))
+        }
+        if carrier != nil || facility != nil {
+            chain.append(NodeKey(carrier: nil, facility: nil, milestone: milestone))
+        }
         return chain
     }
 
@@ -39,6 +45,7 @@ public struct NodeKey: Hashable, Sendable, Codable, CustomStringConvertible {
     public init?(description: String) {
         let parts = description.split(separator: "|", maxSplits: 2, omittingEmptySubsequences: false).map(String.init)
         guard parts.count == 3, let milestone = Milestone(rawValue: parts[2]) else { return nil }
-        self.init(carrier: parts[0] == "*" ? nil : parts[0], facility: parts[1] == "*" ? nil : parts[1], milestone: milestone)
+        self.init(
+            carrier: parts[0] == "*" ? nil : parts[0], facility: parts[1] == "*" ? nil : parts[1], milestone: milestone)
     }
 }

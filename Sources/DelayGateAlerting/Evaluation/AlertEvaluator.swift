@@ -34,7 +34,9 @@ public struct AlertEvaluator: Sendable {
                     scenario: .lostOrDamaged, level: .extreme,
                     reason: Reason(
                         zh: "承运商报告包裹丢失或损坏（\(shipment.carrierStatus.text ?? shipment.carrierStatus.code)）",
-                        en: "the carrier reports the parcel lost or damaged (\(shipment.carrierStatus.text ?? shipment.carrierStatus.code))"),
+                        en:
+                            "the carrier reports the parcel lost or damaged (\(shipment.carrierStatus.text ?? shipment.carrierStatus.code))"
+                    ),
                     extraDelayDays: 3))
         }
         guard shipment.isOpen else { return assessment }
@@ -62,9 +64,12 @@ public struct AlertEvaluator: Sendable {
                 ? Reason(zh: "海关要求补充单证\(list)", en: "customs requires documents\(listEN)")
                 : Reason(
                     zh: "海关扣留\(context.latestDetails.taxDue.map { "，待缴税费 \($0.amount) \($0.currency)" } ?? "")",
-                    en: "held by customs\(context.latestDetails.taxDue.map { ", duties due \($0.amount) \($0.currency)" } ?? "")")
+                    en:
+                        "held by customs\(context.latestDetails.taxDue.map { ", duties due \($0.amount) \($0.currency)" } ?? "")"
+                )
             assessment.findings.append(
-                Finding(scenario: .customs, level: .urgent, reason: reason, extraDelayDays: 2, missingDocuments: documents))
+                Finding(
+                    scenario: .customs, level: .urgent, reason: reason, extraDelayDays: 2, missingDocuments: documents))
         }
 
         let sinceLastScan = now.timeIntervalSince(shipment.lastEventAt)
@@ -75,7 +80,9 @@ public struct AlertEvaluator: Sendable {
                         scenario: .returnStall, level: .urgent,
                         reason: Reason(
                             zh: "退货包裹 \(Self.hours(sinceLastScan)) h 无扫描，最后位于\(Self.place(shipment.node))",
-                            en: "return without a scan for \(Self.hours(sinceLastScan)) h, last at \(Self.place(shipment.node))"),
+                            en:
+                                "return without a scan for \(Self.hours(sinceLastScan)) h, last at \(Self.place(shipment.node))"
+                        ),
                         dwell: sinceLastScan, expected: policy.returnStallAfter,
                         extraDelayDays: max(1, Int(ceil((sinceLastScan - policy.returnStallAfter) / 86_400)))))
             } else {
@@ -92,15 +99,22 @@ public struct AlertEvaluator: Sendable {
         if let riskNext { nextChecks.append(riskNext) }
         assessment.deliveryWindow = window
 
-        assessment.nextCheckAt = nextChecks.filter { $0 > now }.min()
+        // Whole seconds, rounded up: a deadline stored to the millisecond must not fall just
+        // before the crossing it stands for.
+        assessment.nextCheckAt = nextChecks.filter { $0 > now }.min().map {
+            Date(timeIntervalSince1970: ($0.timeIntervalSince1970).rounded(.up))
+        }
         return assessment
     }
 
     /// The expected dwell at the shipment's node now, with the factors that shaped it.
-    public func expectedDwell(_ context: ShipmentContext, at now: Date) -> (seconds: Double, baseline: DwellBaselines.Expectation) {
+    public func expectedDwell(_ context: ShipmentContext, at now: Date) -> (
+        seconds: Double, baseline: DwellBaselines.Expectation
+    ) {
         let baseline = baselines.expected(for: NodeKey(shipment: context.shipment))
         var factor = calendar.factor(at: now).factor * context.feedbackFactor
-        for notice in context.disruptions where !notice.routeInterrupted && notice.isActive(at: now) && notice.covers(context.shipment.node) {
+        for notice in context.disruptions
+        where !notice.routeInterrupted && notice.isActive(at: now) && notice.covers(context.shipment.node) {
             factor *= policy.disruptionFactors[notice.severity] ?? 1
         }
         return (baseline.seconds * factor, baseline)
@@ -120,7 +134,7 @@ public struct AlertEvaluator: Sendable {
             default: nil
             }
         guard level > .none else { return (nil, next) }
-        let over = Int(((dwell / expected) - 1) * 100)
+        let over = Int((((dwell / expected) - 1) * 100).rounded())
         let typical = baseline.mean ?? expected / 1.4
         let place = Self.place(shipment.node)
         return (
@@ -144,7 +158,8 @@ public struct AlertEvaluator: Sendable {
         let window = deadline.timeIntervalSince(handoff)
         let elapsed = now.timeIntervalSince(handoff)
         let lane = LaneKey(
-            carrier: shipment.key.carrier, origin: context.origin?.region, destination: context.order?.destination.region)
+            carrier: shipment.key.carrier, origin: context.origin?.region,
+            destination: context.order?.destination.region)
         let deliveryWindow = lanes.deliveryWindow(lane, handoff: handoff, window: window, elapsed: elapsed)
         guard let risk = lanes.risk(lane, elapsed: elapsed, window: window) else { return (nil, nil, nil) }
         let level: AlertLevel = elapsed >= window ? .urgent : risk >= policy.deliveryRiskThreshold ? .warning : .none
@@ -160,13 +175,19 @@ public struct AlertEvaluator: Sendable {
         let windowText = deliveryWindow.map { " \(Self.day($0[0]))–\(Self.day($0[2]))" } ?? ""
         let reason =
             level == .urgent
-            ? Reason(zh: "已超过承诺送达日 \(promisedText)，包裹尚未签收", en: "past the promised delivery date \(promisedText), not delivered")
+            ? Reason(
+                zh: "已超过承诺送达日 \(promisedText)，包裹尚未签收",
+                en: "past the promised delivery date \(promisedText), not delivered")
             : Reason(
                 zh: "按本线路历史，此时未送达的包裹有 \(percent)% 会晚于承诺日 \(promisedText)；预计送达\(windowText)",
-                en: "on this lane \(percent)% of parcels still open now missed their promised date \(promisedText); likely delivery\(windowText)")
+                en:
+                    "on this lane \(percent)% of parcels still open now missed their promised date \(promisedText); likely delivery\(windowText)"
+            )
         let extra = deliveryWindow.map { max(1, Int(ceil($0[1].timeIntervalSince(deadline) / 86_400))) } ?? 1
         return (
-            Finding(scenario: .deliveryRisk, level: level, reason: reason, extraDelayDays: extra, deliveryWindow: deliveryWindow),
+            Finding(
+                scenario: .deliveryRisk, level: level, reason: reason, extraDelayDays: extra,
+                deliveryWindow: deliveryWindow),
             next, deliveryWindow
         )
     }
@@ -181,7 +202,9 @@ public struct AlertEvaluator: Sendable {
             scenario: .presale, level: .warning,
             reason: Reason(
                 zh: "预售商品供应商预计 \(Self.day(presale.supplierETA)) 到货，无法在承诺发货日 \(Self.day(promisedShip)) 前发出",
-                en: "the supplier expects the goods on \(Self.day(presale.supplierETA)); the promised ship date \(Self.day(promisedShip)) cannot be met"),
+                en:
+                    "the supplier expects the goods on \(Self.day(presale.supplierETA)); the promised ship date \(Self.day(promisedShip)) cannot be met"
+            ),
             extraDelayDays: max(1, Int(ceil(slip / 86_400))))
     }
 

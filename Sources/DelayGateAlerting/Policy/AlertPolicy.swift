@@ -70,8 +70,12 @@ public struct AlertPolicy: Sendable, Hashable {
     /// The thresholds for a carrier in a region: carrier+region, then carrier, then region, then default.
     public func thresholds(carrier: String, region: String?) -> Thresholds {
         let ranked = overrides.filter { override in
-            (override.carrier == nil || override.carrier == carrier) && (override.region == nil || override.region == region)
-        }.sorted { ($0.carrier != nil ? 2 : 0) + ($0.region != nil ? 1 : 0) > ($1.carrier != nil ? 2 : 0) + ($1.region != nil ? 1 : 0) }
+            (override.carrier == nil || override.carrier == carrier)
+                && (override.region == nil || override.region == region)
+        }.sorted {
+            ($0.carrier != nil ? 2 : 0) + ($0.region != nil ? 1 : 0) > ($1.carrier != nil ? 2 : 0)
+                + ($1.region != nil ? 1 : 0)
+        }
         return ranked.first?.thresholds ?? thresholds
     }
 }

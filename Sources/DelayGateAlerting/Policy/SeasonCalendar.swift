@@ -27,7 +27,9 @@ public struct SeasonCalendar: Sendable, Hashable {
     /// Zone in which month-days are read.
     public var timeZone: TimeZone
 
-    public init(windows: [Window] = SeasonCalendar.standard, timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!) {
+    public init(
+        windows: [Window] = SeasonCalendar.standard, timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!
+    ) {
         self.windows = windows
         self.timeZone = timeZone
     }

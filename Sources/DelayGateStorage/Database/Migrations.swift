@@ -137,6 +137,72 @@ public enum Migrations {
                     );
                     """)
         }
+        migrator.registerMigration("v3-alerting") { db in
+            try db.execute(
+                sql: """
+                    -- Where a shipment's first known scan happened: the origin of its lane.
+                    ALTER TABLE shipments ADD COLUMN origin_facility TEXT;
+                    ALTER TABLE shipments ADD COLUMN origin_city TEXT;
+                    ALTER TABLE shipments ADD COLUMN origin_region TEXT;
+                    ALTER TABLE shipments ADD COLUMN origin_country TEXT;
+
+                    -- Learned dwell statistics per node key (carrier|facility|milestone, * for left-out parts).
+                    CREATE TABLE baselines (
+                        key TEXT PRIMARY KEY,
+                        statistics TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+
+                    -- Learned lane samples (share of the promise window used) per lane key.
+                    CREATE TABLE lane_samples (
+                        key TEXT PRIMARY KEY,
+                        samples TEXT NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+
+                    -- One episode per stall (node track), per trip (journey track) or per order problem.
+                    CREATE TABLE episodes (
+                        id INTEGER PRIMARY KEY,
+                        subject TEXT NOT NULL,
+                        track TEXT NOT NULL CHECK (track IN ('node', 'journey', 'order')),
+                        level TEXT NOT NULL,
+                        scenario TEXT NOT NULL,
+                        anchor TEXT,
+                        opened_at INTEGER NOT NULL,
+                        closed_at INTEGER,
+                        recovery TEXT
+                    );
+                    CREATE UNIQUE INDEX episodes_open ON episodes(subject, track) WHERE closed_at IS NULL;
+
+                    CREATE TABLE alerts (
+                        id INTEGER PRIMARY KEY,
+                        episode_id INTEGER NOT NULL REFERENCES episodes(id),
+                        carrier TEXT,
+                        tracking_number TEXT,
+                        order_id TEXT,
+                        level TEXT NOT NULL,
+                        scenario TEXT NOT NULL,
+                        reason_zh TEXT NOT NULL,
+                        reason_en TEXT NOT NULL,
+                        details TEXT NOT NULL,
+                        region TEXT,
+                        raised_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX alerts_by_time ON alerts(raised_at);
+                    CREATE INDEX alerts_by_shipment ON alerts(carrier, tracking_number);
+
+                    -- The actions an alert's playbook asks for; the outbox delivers them.
+                    CREATE TABLE planned_actions (
+                        id INTEGER PRIMARY KEY,
+                        alert_id INTEGER NOT NULL REFERENCES alerts(id),
+                        action TEXT NOT NULL,
+                        idempotency_key TEXT NOT NULL UNIQUE,
+                        state TEXT NOT NULL DEFAULT 'planned',
+                        created_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX planned_actions_waiting ON planned_actions(id) WHERE state = 'planned';
+                    """)
+        }
         return migrator
     }
 }

@@ -10,14 +10,28 @@ public enum EventStore {
         public var inserted: Int = 0
         /// Events already stored (carrier retries, full-history pushes).
         public var duplicates: Int = 0
+        /// Every shipment that received new events: its state before (nil when new) and after.
+        public var transitions: [Transition] = []
+
         /// Shipments whose current milestone, node or open/closed state changed.
-        public var changedShipments: [ShipmentKey] = []
+        public var changedShipments: [ShipmentKey] { transitions.filter(\.changed).map(\.after.key) }
 
         public init() {}
     }
 
+    /// One shipment's state before and after a batch of new events.
+    public struct Transition: Sendable, Hashable {
+        public var before: Shipment?
+        public var after: Shipment
+        /// Whether the milestone, node or open/closed state changed.
+        public var changed: Bool
+        /// The events newly stored for the shipment, in the order they were sent.
+        public var newEvents: [TrackingEvent]
+    }
+
     /// Inserts each event unless its ``DedupKey`` is already stored, then applies the newly
-    /// stored ones to their shipments.
+    /// stored ones to their shipments and makes those shipments due for evaluation at `now`
+    /// (news can end a stall, or start one).
     ///
     /// Duplicates never touch shipment state, and ``Shipment/apply(_:)`` ignores stale events,
     /// so recording the same events again, or in another order, leaves the same state.
@@ -75,8 +89,9 @@ public enum EventStore {
             for event in events.dropFirst(stored == nil ? 1 : 0) {
                 changed = shipment.apply(event) || changed
             }
+            shipment.nextCheckAt = now
             try ShipmentStore.save(shipment, at: now, in: db)
-            if changed { outcome.changedShipments.append(key) }
+            outcome.transitions.append(Transition(before: stored, after: shipment, changed: changed, newEvents: events))
         }
         return outcome
     }
@@ -87,6 +102,23 @@ public enum EventStore {
             db,
             sql: "SELECT * FROM events WHERE carrier = ? AND tracking_number = ? ORDER BY event_at, id",
             arguments: [key.carrier, key.trackingNumber])
+    }
+
+    /// Details of the newest event of a shipment at the given milestone (the missing documents of
+    /// its customs event, say); empty when there is none.
+    public static func latestDetails(for key: ShipmentKey, milestone: Milestone, in db: Database) throws -> EventDetails
+    {
+        let select = try BoundStatement(
+            db,
+            sql: """
+                SELECT details FROM events WHERE carrier = ? AND tracking_number = ? AND milestone = ?
+                ORDER BY event_at DESC, id DESC LIMIT 1
+                """)
+        select.bind(1, key.carrier)
+        select.bind(2, key.trackingNumber)
+        select.bind(3, milestone.rawValue)
+        guard try select.step() else { return EventDetails() }
+        return EventDetailsColumn.decode(select.string(0))
     }
 
     /// Number of stored events.

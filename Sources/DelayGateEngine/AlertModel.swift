@@ -1,0 +1,122 @@
+import DelayGateAlerting
+import DelayGateModel
+import DelayGateStorage
+import Foundation
+import GRDB
+import Synchronization
+
+/// The alert engine's learned state, shared by the normalizer (which teaches it) and the
+/// scheduler (which reads a snapshot per tick).
+public final class AlertModel: Sendable {
+    private struct State: Sendable {
+        var baselines: DwellBaselines
+        var lanes: LaneRiskModel
+        var disruptions: [String: DisruptionNotice] = [:]
+        /// Whether lanes learn from deliveries as they happen (off when replaying a frozen evaluation).
+        var learnsLanes = true
+    }
+
+    public let policy: AlertPolicy
+    public let calendar: SeasonCalendar
+    public let playbook: Playbook
+    private let state: Mutex<State>
+
+    public init(
+        policy: AlertPolicy = AlertPolicy(), calendar: SeasonCalendar = SeasonCalendar(),
+        playbook: Playbook = Playbook()
+    ) {
+        self.policy = policy
+        self.calendar = calendar
+        self.playbook = playbook
+        self.state = Mutex(
+            State(baselines: DwellBaselines(policy: policy.baselines), lanes: LaneRiskModel(policy: policy.lanes)))
+    }
+
+    /// An evaluator over a snapshot of what has been learned so far.
+    public func evaluator() -> AlertEvaluator {
+        state.withLock { AlertEvaluator(policy: policy, baselines: $0.baselines, lanes: $0.lanes, calendar: calendar) }
+    }
+
+    /// Disruption notices in force at `instant`.
+    public func disruptions(activeAt instant: Date) -> [DisruptionNotice] {
+        state.withLock { $0.disruptions.values.filter { $0.isActive(at: instant) }.sorted { $0.id < $1.id } }
+    }
+
+    public func setLearnsLanes(_ learns: Bool) {
+        state.withLock { $0.learnsLanes = learns }
+    }
+
+    // MARK: Learning
+
+    /// Learns a completed dwell: the parcel sat at `node` from `since` for `seconds`.
+    public func learnDwell(_ node: NodeKey, seconds: Double, since: Date) {
+        // Stored de-seasonalized, so that a peak week does not teach that slow is normal.
+        let factor = calendar.factor(at: since).factor
+        state.withLock { $0.baselines.learn(node, seconds: seconds / factor, at: since) }
+    }
+
+    /// Learns a delivered parcel's use of its promise window.
+    public func learnLane(_ lane: LaneKey, transit: Double, window: Double) {
+        state.withLock { state in
+            guard state.learnsLanes else { return }
+            state.lanes.learn(lane, transit: transit, window: window)
+        }
+    }
+
+    /// Learns a lane sample even while live lane learning is off (bootstrapping from history).
+    public func teachLane(_ lane: LaneKey, transit: Double, window: Double) {
+        state.withLock { $0.lanes.learn(lane, transit: transit, window: window) }
+    }
+
+    public func remember(_ notice: DisruptionNotice) {
+        state.withLock { $0.disruptions[notice.id] = notice }
+    }
+
+    // MARK: Persistence
+
+    /// Loads stored baselines, lanes and disruption notices (at start-up).
+    public func load(from database: any DatabaseReader) throws {
+        let (baselines, lanes, notices) = try database.read { db in
+            (
+                try LearnedStateStore.load(.baselines, in: db), try LearnedStateStore.load(.lanes, in: db),
+                try DisruptionStore.all(in: db)
+            )
+        }
+        let decoder = JSONDecoder()
+        let stats = Dictionary(
+            uniqueKeysWithValues: baselines.compactMap { key, json -> (NodeKey, DwellStatistics)? in
+                guard let node = NodeKey(description: key),
+                    let value = try? decoder.decode(DwellStatistics.self, from: Data(json.utf8))
+                else { return nil }
+                return (node, value)
+            })
+        let samples = Dictionary(
+            uniqueKeysWithValues: lanes.compactMap { key, json -> (LaneKey, LaneRiskModel.Samples)? in
+                guard let lane = LaneKey(description: key),
+                    let values = try? decoder.decode([Double].self, from: Data(json.utf8))
+                else { return nil }
+                return (lane, LaneRiskModel.Samples(values: values))
+            })
+        state.withLock { state in
+            state.baselines.restore(stats)
+            state.lanes.restore(samples)
+            for notice in notices { state.disruptions[notice.id] = notice }
+        }
+    }
+
+    /// What changed since the last call, as JSON rows for ``LearnedStateStore``.
+    public func takeChanges() -> (baselines: [String: String], lanes: [String: String]) {
+        let (stats, samples) = state.withLock { ($0.baselines.takeDirtyKeys(), $0.lanes.takeDirtyKeys()) }
+        let encoder = JSONEncoder()
+        return (
+            Dictionary(
+                uniqueKeysWithValues: stats.compactMap { key, value in
+                    (try? encoder.encode(value)).map { (key.description, String(decoding: $0, as: UTF8.self)) }
+                }),
+            Dictionary(
+                uniqueKeysWithValues: samples.compactMap { key, value in
+                    (try? encoder.encode(value.values)).map { (key.description, String(decoding: $0, as: UTF8.self)) }
+                })
+        )
+    }
+}

@@ -1,0 +1,235 @@
+import DelayGateAlerting
+import DelayGateModel
+import DelayGateStorage
+import Foundation
+import GRDB
+import Logging
+import Metrics
+import ServiceLifecycle
+import Synchronization
+
+/// Finds stalled parcels: a stalled parcel sends no events, so every open shipment carries the
+/// instant at which its situation can next get worse (`next_check_at`), and this service wakes
+/// for the earliest one, evaluates only the shipments that are due, through the index, and writes
+/// their alerts, episodes, planned actions and next checks in one transaction.
+///
+/// Its cost grows with the number of due shipments, not with the number of open ones.
+/// ``tick(now:)`` can be driven directly with a simulated clock (evaluations, tests).
+public final class DeadlineScheduler: Service, Sendable {
+    public struct Options: Sendable {
+        /// Shipments evaluated per transaction.
+        public var batchSize: Int
+        /// Longest sleep between looks at the index.
+        public var maximumSleep: Duration
+        /// How often learned state is written to the database.
+        public var persistInterval: Duration
+
+        public init(
+            batchSize: Int = 500, maximumSleep: Duration = .seconds(30), persistInterval: Duration = .seconds(30)
+        ) {
+            self.batchSize = batchSize
+            self.maximumSleep = maximumSleep
+            self.persistInterval = persistInterval
+        }
+    }
+
+    /// What one tick did.
+    public struct TickReport: Sendable, Hashable {
+        public var evaluated = 0
+        public var raised = 0
+        public var closed = 0
+        /// Scheduler wake-ups (replays add up several ticks).
+        public var ticks = 1
+        public init() {}
+    }
+
+    private let model: AlertModel
+    private let database: any DatabaseReader
+    private let writer: GroupCommitWriter
+    private let recorder: AlertRecorder
+    private let options: Options
+    private let clock: @Sendable () -> Date
+    private let logger: Logger
+    private let wakeup = Wakeup()
+    private let raised: MetricHandles
+    private let tickDuration: Metrics.Timer
+
+    public init(
+        model: AlertModel,
+        database: any DatabaseReader,
+        writer: GroupCommitWriter,
+        options: Options = Options(),
+        clock: @escaping @Sendable () -> Date = { Date() },
+        metricsFactory: any MetricsFactory = MetricsSystem.factory,
+        logger: Logger = Logger(label: "delaygate.scheduler")
+    ) {
+        self.model = model
+        self.database = database
+        self.writer = writer
+        self.recorder = AlertRecorder(playbook: model.playbook)
+        self.options = options
+        self.clock = clock
+        self.logger = logger
+        self.raised = MetricHandles(factory: metricsFactory)
+        self.tickDuration = Metrics.Timer(label: "delaygate_scheduler_tick_duration_seconds", factory: metricsFactory)
+    }
+
+    /// Wakes the loop early (news arrived).
+    public func wake() {
+        wakeup.signal()
+    }
+
+    /// Evaluates the shipments due at `now` (one batch) and records what they raise.
+    @discardableResult
+    public func tick(now: Date) async throws -> TickReport {
+        let started = ContinuousClock.now
+        let evaluator = model.evaluator()
+        let disruptions = model.disruptions(activeAt: now)
+        let recorder = self.recorder
+        let batchSize = options.batchSize
+        let report = try await writer.write { db -> TickReport in
+            var report = TickReport()
+            for key in try ShipmentStore.due(at: now, limit: batchSize, in: db) {
+                let recorded = try Self.evaluate(
+                    key, evaluator: evaluator, disruptions: disruptions, recorder: recorder, at: now, in: db)
+                report.evaluated += 1
+                report.raised += recorded.raised.count
+                report.closed += recorded.closed
+            }
+            return report
+        }
+        tickDuration.record(duration: ContinuousClock.now - started)
+        return report
+    }
+
+    /// Judges one shipment now and schedules its next check.
+    static func evaluate(
+        _ key: ShipmentKey, evaluator: AlertEvaluator, disruptions: [DisruptionNotice], recorder: AlertRecorder,
+        at now: Date, in db: Database
+    ) throws -> AlertRecorder.Report {
+        guard let shipment = try ShipmentStore.shipment(key, in: db) else {
+            try ShipmentStore.setNextCheck(key, at: nil, in: db)
+            return AlertRecorder.Report()
+        }
+        let order = try OrderStore.orders(for: key, in: db).first
+        let context = ShipmentContext(
+            shipment: shipment, origin: shipment.origin,
+            latestDetails: try EventStore.latestDetails(for: key, milestone: shipment.milestone, in: db), order: order,
+            disruptions: disruptions)
+        let assessment = evaluator.assess(context, now: now)
+        let report = try recorder.record(assessment, for: shipment, order: order, at: now, in: db)
+        // A deadline never lies in the past: that would make the same shipment due forever.
+        let next = assessment.nextCheckAt.map { max($0, now.addingTimeInterval(1)) }
+        try ShipmentStore.setNextCheck(key, at: next, in: db)
+        return report
+    }
+
+    /// Writes what was learned since the last call.
+    public func persistLearnedState() async throws {
+        let (baselines, lanes) = model.takeChanges()
+        guard !baselines.isEmpty || !lanes.isEmpty else { return }
+        let now = clock()
+        try await writer.write { db in
+            try LearnedStateStore.save(baselines, in: .baselines, at: now, in: db)
+            try LearnedStateStore.save(lanes, in: .lanes, at: now, in: db)
+        }
+    }
+
+    public func run() async throws {
+        var lastPersist = ContinuousClock.now
+        await withGracefulShutdownHandler {
+            while !Task.isCancelled && !Task.isShuttingDownGracefully {
+                do {
+                    let report = try await tick(now: clock())
+                    for _ in 0..<report.raised { raised.alerts.increment() }
+                    if ContinuousClock.now - lastPersist >= options.persistInterval {
+                        try await persistLearnedState()
+                        lastPersist = ContinuousClock.now
+                    }
+                    if report.evaluated == options.batchSize { continue }  // more are due
+                    let next = try await database.read { db in try ShipmentStore.nextDue(in: db) }
+                    let wait = next.map {
+                        Duration.milliseconds(Int64(max(0, $0.timeIntervalSince(clock())) * 1000) + 1)
+                    }
+                    await wakeup.wait(for: min(wait ?? options.maximumSleep, options.maximumSleep))
+                } catch {
+                    logger.error("scheduler tick failed", metadata: ["error": "\(error)"])
+                    await wakeup.wait(for: .seconds(1))
+                }
+            }
+        } onGracefulShutdown: {
+            self.wakeup.signal()
+        }
+        do {
+            try await persistLearnedState()
+        } catch {
+            logger.error("could not persist learned state at shutdown", metadata: ["error": "\(error)"])
+        }
+    }
+}
+
+/// The scheduler's counters.
+struct MetricHandles: Sendable {
+    let alerts: Counter
+
+    init(factory: any MetricsFactory) {
+        alerts = Counter(label: "delaygate_alerts_raised_total", factory: factory)
+    }
+}
+
+/// A sleep that a signal can end early; a signal given while nobody waits ends the next wait at once.
+final class Wakeup: Sendable {
+    private struct State {
+        var signalled = false
+        var waiter: CheckedContinuation<Void, Never>?
+        var generation = 0
+    }
+
+    private let state = Mutex(State())
+
+    func signal() {
+        let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
+            guard let waiter = state.waiter else {
+                state.signalled = true
+                return nil
+            }
+            state.waiter = nil
+            return waiter
+        }
+        waiter?.resume()
+    }
+
+    /// Returns after `duration`, or earlier when signalled.
+    func wait(for duration: Duration) async {
+        let generation = state.withLock { state -> Int? in
+            if state.signalled {
+                state.signalled = false
+                return nil
+            }
+            state.generation += 1
+            return state.generation
+        }
+        guard let generation else { return }
+        let timer = Task {
+            try? await Task.sleep(for: duration)
+            let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                guard state.generation == generation else { return nil }
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
+        }
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let resumeNow = state.withLock { state -> Bool in
+                if state.signalled {
+                    state.signalled = false
+                    return true
+                }
+                state.waiter = continuation
+                return false
+            }
+            if resumeNow { continuation.resume() }
+        }
+        timer.cancel()
+    }
+}

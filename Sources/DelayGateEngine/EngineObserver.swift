@@ -1,0 +1,90 @@
+import DelayGateAlerting
+import DelayGateIngest
+import DelayGateModel
+import DelayGateStorage
+import Foundation
+import GRDB
+
+/// The alert engine's side of normalization, run inside the normalization transaction: it
+/// learns completed dwells and delivered lanes, judges presale orders as they arrive, makes
+/// parcels under a new disruption due, and wakes the scheduler once the batch is committed.
+public struct EngineObserver: NormalizationObserver {
+    let model: AlertModel
+    let recorder: AlertRecorder
+    let scheduler: DeadlineScheduler?
+
+    public init(model: AlertModel, scheduler: DeadlineScheduler?) {
+        self.model = model
+        self.recorder = AlertRecorder(playbook: model.playbook)
+        self.scheduler = scheduler
+    }
+
+    public func normalized(_ outcome: NormalizationOutcome, at now: Date, in db: Database) throws {
+        for transition in outcome.transitions {
+            learnDwells(transition)
+            try learnLane(transition, in: db)
+        }
+        if !outcome.orders.isEmpty {
+            let evaluator = model.evaluator()
+            for order in outcome.orders {
+                _ = try recorder.record(evaluator.assess(order: order, now: now), for: order, at: now, in: db)
+                // A new promise or destination changes the parcels' delivery risk.
+                for key in order.shipments { try ShipmentStore.setNextCheck(key, at: now, in: db) }
+            }
+        }
+        for notice in outcome.disruptions {
+            model.remember(notice)
+            try ShipmentStore.scheduleOpen(
+                regions: notice.regions, facilities: notice.facilities, at: max(now, notice.validFrom), in: db)
+        }
+    }
+
+    public func committed() {
+        scheduler?.wake()
+    }
+
+    /// Every dwell the new events complete: from the state before (when the parcel was open) and
+    /// between consecutive new scans, in time order. Events older than the known state, status
+    /// reports and anything after a terminal milestone teach nothing.
+    func learnDwells(_ transition: EventStore.Transition) {
+        var points: [(since: Date, node: NodeKey)] = []
+        var previousEnd = Date.distantPast
+        if let before = transition.before {
+            guard before.isOpen else { return }
+            points.append((before.currentSince, NodeKey(shipment: before)))
+            previousEnd = before.currentSince
+        }
+        let fresh = transition.newEvents
+            .filter { !$0.details.statusOnly && $0.time.instant > previousEnd }
+            .sorted { $0.time.instant < $1.time.instant }
+        for event in fresh {
+            points.append(
+                (
+                    event.time.instant,
+                    NodeKey(
+                        carrier: event.carrier,
+                        facility: event.node.facilityCode ?? event.node.facilityName ?? event.node.city,
+                        milestone: event.milestone)
+                ))
+            if event.milestone.isTerminal { break }
+        }
+        for (start, end) in zip(points, points.dropFirst())
+        where end.since > start.since && !start.node.milestone.isTerminal {
+            model.learnDwell(start.node, seconds: end.since.timeIntervalSince(start.since), since: start.since)
+        }
+    }
+
+    /// A parcel just delivered teaches its lane how much of the promise window it used.
+    func learnLane(_ transition: EventStore.Transition, in db: Database) throws {
+        let after = transition.after
+        guard after.milestone == .delivered, transition.before?.isOpen ?? true else { return }
+        guard
+            let order = try OrderStore.orders(for: after.key, in: db).first(where: { $0.promisedDeliveryDate != nil }),
+            let promised = order.promisedDeliveryDate
+        else { return }
+        let window = promised.addingTimeInterval(86_400).timeIntervalSince(after.firstEventAt)
+        model.learnLane(
+            LaneKey(carrier: after.key.carrier, origin: after.origin.region, destination: order.destination.region),
+            transit: after.currentSince.timeIntervalSince(after.firstEventAt), window: window)
+    }
+}

@@ -1,0 +1,26 @@
+import DelayGateModel
+import DelayGateStorage
+import Foundation
+import GRDB
+
+/// Something that reacts to what normalization stored, inside the same transaction (the alert
+/// engine learns dwell times and schedules evaluations here), and learns when it committed.
+public protocol NormalizationObserver: Sendable {
+    /// Called inside the normalization transaction; throwing undoes the batch (it is then retried
+    /// item by item).
+    func normalized(_ outcome: NormalizationOutcome, at now: Date, in db: Database) throws
+
+    /// Called after the normalization transaction committed.
+    func committed()
+}
+
+/// What one normalization batch stored.
+public struct NormalizationOutcome: Sendable {
+    public var transitions: [EventStore.Transition] = []
+    public var orders: [Order] = []
+    public var disruptions: [DisruptionNotice] = []
+
+    public init() {}
+
+    public var isEmpty: Bool { transitions.isEmpty && orders.isEmpty && disruptions.isEmpty }
+}

@@ -1,0 +1,202 @@
+import DelayGateModel
+import Foundation
+import GRDB
+
+/// An open or closed episode: one stall, trip problem or order problem, with its current level.
+public struct StoredEpisode: Sendable, Hashable {
+    public var id: Int64
+    /// `carrier|tracking` for shipments, `order:<id>` for orders.
+    public var subject: String
+    public var track: String
+    public var level: String
+    public var scenario: String
+    /// What the episode is about (the node track: the dwell's start and node), to tell when it is over.
+    public var anchor: String?
+    public var openedAt: Date
+    /// When the situation ended; nil while the episode is open.
+    public var closedAt: Date?
+    /// How it ended ("moved on: hub_departure at 杭州转运中心, 19 h after the first alert").
+    public var recovery: String?
+
+    init(row: Row) {
+        id = row["id"]
+        subject = row["subject"]
+        track = row["track"]
+        level = row["level"]
+        scenario = row["scenario"]
+        anchor = row["anchor"]
+        openedAt = Date(millisecondsSince1970: row["opened_at"])
+        closedAt = (row["closed_at"] as Int64?).map(Date.init(millisecondsSince1970:))
+        recovery = row["recovery"]
+    }
+}
+
+/// An alert to record.
+public struct NewAlert: Sendable, Hashable {
+    public var shipment: ShipmentKey?
+    public var orderID: String?
+    public var level: String
+    public var scenario: String
+    public var reasonZH: String
+    public var reasonEN: String
+    /// JSON with the numbers behind the alert.
+    public var details: String
+    public var region: String?
+
+    public init(
+        shipment: ShipmentKey?, orderID: String?, level: String, scenario: String, reasonZH: String, reasonEN: String,
+        details: String, region: String?
+    ) {
+        self.shipment = shipment
+        self.orderID = orderID
+        self.level = level
+        self.scenario = scenario
+        self.reasonZH = reasonZH
+        self.reasonEN = reasonEN
+        self.details = details
+        self.region = region
+    }
+}
+
+/// A recorded alert.
+public struct StoredAlert: Sendable, Hashable, FetchableRecord {
+    public var id: Int64
+    public var episodeID: Int64
+    public var shipment: ShipmentKey?
+    public var orderID: String?
+    public var level: String
+    public var scenario: String
+    public var reasonZH: String
+    public var reasonEN: String
+    public var details: String
+    public var region: String?
+    public var raisedAt: Date
+
+    public init(row: Row) {
+        id = row["id"]
+        episodeID = row["episode_id"]
+        let carrier: String? = row["carrier"]
+        let number: String? = row["tracking_number"]
+        shipment = carrier.flatMap { c in number.map { ShipmentKey(carrier: c, trackingNumber: $0) } }
+        orderID = row["order_id"]
+        level = row["level"]
+        scenario = row["scenario"]
+        reasonZH = row["reason_zh"]
+        reasonEN = row["reason_en"]
+        details = row["details"]
+        region = row["region"]
+        raisedAt = Date(millisecondsSince1970: row["raised_at"])
+    }
+}
+
+/// Episodes, alerts and the actions they plan. An alert and its actions are always written in
+/// the caller's one transaction.
+public enum AlertStore {
+    public static func openEpisode(subject: String, track: String, in db: Database) throws -> StoredEpisode? {
+        try Row.fetchOne(
+            db, sql: "SELECT * FROM episodes WHERE subject = ? AND track = ? AND closed_at IS NULL",
+            arguments: [subject, track]
+        ).map(StoredEpisode.init(row:))
+    }
+
+    /// Every episode of a subject (`carrier|tracking` or `order:<id>`), oldest first.
+    public static func episodes(subject: String, in db: Database) throws -> [StoredEpisode] {
+        try Row.fetchAll(db, sql: "SELECT * FROM episodes WHERE subject = ? ORDER BY id", arguments: [subject])
+            .map(StoredEpisode.init(row:))
+    }
+
+    public static func openEpisode(
+        subject: String, track: String, level: String, scenario: String, anchor: String?, at now: Date, in db: Database
+    ) throws -> Int64 {
+        try db.execute(
+            sql: "INSERT INTO episodes (subject, track, level, scenario, anchor, opened_at) VALUES (?, ?, ?, ?, ?, ?)",
+            arguments: [subject, track, level, scenario, anchor, now.millisecondsSince1970])
+        return db.lastInsertedRowID
+    }
+
+    public static func escalate(episode id: Int64, to level: String, scenario: String, in db: Database) throws {
+        try db.execute(
+            sql: "UPDATE episodes SET level = ?, scenario = ? WHERE id = ?", arguments: [level, scenario, id])
+    }
+
+    public static func close(episode id: Int64, recovery: String, at now: Date, in db: Database) throws {
+        try db.execute(
+            sql: "UPDATE episodes SET closed_at = ?, recovery = ? WHERE id = ?",
+            arguments: [now.millisecondsSince1970, recovery, id])
+    }
+
+    /// Records an alert and the actions it plans; an action already planned under the same
+    /// idempotency key is not planned again.
+    @discardableResult
+    public static func record(
+        _ alert: NewAlert, episode: Int64, actions: [(action: String, idempotencyKey: String)], at now: Date,
+        in db: Database
+    ) throws -> Int64 {
+        try db.execute(
+            sql: """
+                INSERT INTO alerts (episode_id, carrier, tracking_number, order_id, level, scenario, reason_zh, reason_en,
+                    details, region, raised_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """,
+            arguments: [
+                episode, alert.shipment?.carrier, alert.shipment?.trackingNumber, alert.orderID, alert.level,
+                alert.scenario,
+                alert.reasonZH, alert.reasonEN, alert.details, alert.region, now.millisecondsSince1970,
+            ])
+        let id = db.lastInsertedRowID
+        for (action, key) in actions {
+            try db.execute(
+                sql:
+                    "INSERT OR IGNORE INTO planned_actions (alert_id, action, idempotency_key, created_at) VALUES (?, ?, ?, ?)",
+                arguments: [id, action, key, now.millisecondsSince1970])
+        }
+        return id
+    }
+
+    /// Alerts of a shipment, oldest first.
+    public static func alerts(for key: ShipmentKey, in db: Database) throws -> [StoredAlert] {
+        try StoredAlert.fetchAll(
+            db, sql: "SELECT * FROM alerts WHERE carrier = ? AND tracking_number = ? ORDER BY id",
+            arguments: [key.carrier, key.trackingNumber])
+    }
+
+    /// The newest alerts, newest first.
+    public static func recent(limit: Int, in db: Database) throws -> [StoredAlert] {
+        try StoredAlert.fetchAll(db, sql: "SELECT * FROM alerts ORDER BY id DESC LIMIT ?", arguments: [limit])
+    }
+
+    /// Planned actions of an alert.
+    public static func actions(forAlert id: Int64, in db: Database) throws -> [String] {
+        try String.fetchAll(
+            db, sql: "SELECT action FROM planned_actions WHERE alert_id = ? ORDER BY id", arguments: [id])
+    }
+}
+
+/// Learned state of the alert engine, stored as JSON per key, so a restart does not start blind.
+public enum LearnedStateStore {
+    public enum Table: String, Sendable {
+        case baselines
+        case lanes = "lane_samples"
+
+        var column: String { self == .baselines ? "statistics" : "samples" }
+    }
+
+    public static func save(_ entries: [String: String], in table: Table, at now: Date, in db: Database) throws {
+        for (key, json) in entries {
+            try db.execute(
+                sql: """
+                    INSERT INTO \(table.rawValue) (key, \(table.column), updated_at) VALUES (?, ?, ?)
+                    ON CONFLICT (key) DO UPDATE SET \(table.column) = excluded.\(table.column), updated_at = excluded.updated_at
+                    """,
+                arguments: [key, json, now.millisecondsSince1970])
+        }
+    }
+
+    public static func load(_ table: Table, in db: Database) throws -> [String: String] {
+        var entries: [String: String] = [:]
+        for row in try Row.fetchAll(db, sql: "SELECT key, \(table.column) AS value FROM \(table.rawValue)") {
+            entries[row["key"]] = row["value"]
+        }
+        return entries
+    }
+}
