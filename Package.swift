@@ -149,6 +149,19 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        // Evaluations on real data: `delaygate evaluate olist` replays the Olist orders through the engine.
+        .target(
+            name: "DelayGateEvaluation",
+            dependencies: [
+                "DelayGateAdapters",
+                "DelayGateAlerting",
+                "DelayGateEngine",
+                "DelayGateModel",
+                "DelayGateStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The command line: serve, check, inbox.
         .executableTarget(
             name: "delaygate",
@@ -156,6 +169,7 @@ let package = Package(
                 "DelayGateAdapters",
                 "DelayGateAlerting",
                 "DelayGateEngine",
+                "DelayGateEvaluation",
                 "DelayGateConfig",
                 "DelayGateIngest",
                 "DelayGateServer",
@@ -189,6 +203,11 @@ let package = Package(
         .testTarget(
             name: "DelayGateModelTests",
             dependencies: ["DelayGateModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DelayGateEvaluationTests",
+            dependencies: ["DelayGateEvaluation"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
