@@ -207,7 +207,7 @@ let package = Package(
         ),
         .testTarget(
             name: "DelayGateEvaluationTests",
-            dependencies: ["DelayGateEvaluation"],
+            dependencies: ["DelayGateEvaluation", "DelayGateEngine", "DelayGateAlerting", "DelayGateModel"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

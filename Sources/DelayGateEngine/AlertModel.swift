@@ -55,6 +55,34 @@ public final class AlertModel: Sendable {
         state.withLock { $0.baselines.learn(node, seconds: seconds / factor, at: since) }
     }
 
+    /// Learns every dwell that `events` complete for one shipment: from the state `before` them
+    /// (when the parcel was open) and between consecutive scans, in time order. Events older
+    /// than the known state, status reports and anything after a terminal milestone teach
+    /// nothing. Returns how many dwells were learned.
+    @discardableResult
+    public func learnDwells(before: Shipment?, events: [TrackingEvent]) -> Int {
+        var points: [(since: Date, node: NodeKey)] = []
+        var previousEnd = Date.distantPast
+        if let before {
+            guard before.isOpen else { return 0 }
+            points.append((before.currentSince, NodeKey(shipment: before)))
+            previousEnd = before.currentSince
+        }
+        let fresh = events.filter { !$0.details.statusOnly && $0.time.instant > previousEnd }
+            .sorted { $0.time.instant < $1.time.instant }
+        for event in fresh {
+            points.append((event.time.instant, NodeKey(event: event)))
+            if event.milestone.isTerminal { break }
+        }
+        var learned = 0
+        for (start, end) in zip(points, points.dropFirst())
+        where end.since > start.since && !start.node.milestone.isTerminal {
+            learnDwell(start.node, seconds: end.since.timeIntervalSince(start.since), since: start.since)
+            learned += 1
+        }
+        return learned
+    }
+
     /// Learns a delivered parcel's use of its promise window.
     public func learnLane(_ lane: LaneKey, transit: Double, window: Double) {
         state.withLock { state in

@@ -21,7 +21,7 @@ public struct EngineObserver: NormalizationObserver {
 
     public func normalized(_ outcome: NormalizationOutcome, at now: Date, in db: Database) throws {
         for transition in outcome.transitions {
-            learnDwells(transition)
+            model.learnDwells(before: transition.before, events: transition.newEvents)
             try learnLane(transition, in: db)
         }
         if !outcome.orders.isEmpty {
@@ -41,37 +41,6 @@ public struct EngineObserver: NormalizationObserver {
 
     public func committed() {
         scheduler?.wake()
-    }
-
-    /// Every dwell the new events complete: from the state before (when the parcel was open) and
-    /// between consecutive new scans, in time order. Events older than the known state, status
-    /// reports and anything after a terminal milestone teach nothing.
-    func learnDwells(_ transition: EventStore.Transition) {
-        var points: [(since: Date, node: NodeKey)] = []
-        var previousEnd = Date.distantPast
-        if let before = transition.before {
-            guard before.isOpen else { return }
-            points.append((before.currentSince, NodeKey(shipment: before)))
-            previousEnd = before.currentSince
-        }
-        let fresh = transition.newEvents
-            .filter { !$0.details.statusOnly && $0.time.instant > previousEnd }
-            .sorted { $0.time.instant < $1.time.instant }
-        for event in fresh {
-            points.append(
-                (
-                    event.time.instant,
-                    NodeKey(
-                        carrier: event.carrier,
-                        facility: event.node.facilityCode ?? event.node.facilityName ?? event.node.city,
-                        milestone: event.milestone)
-                ))
-            if event.milestone.isTerminal { break }
-        }
-        for (start, end) in zip(points, points.dropFirst())
-        where end.since > start.since && !start.node.milestone.isTerminal {
-            model.learnDwell(start.node, seconds: end.since.timeIntervalSince(start.since), since: start.since)
-        }
     }
 
     /// A parcel just delivered teaches its lane how much of the promise window it used.

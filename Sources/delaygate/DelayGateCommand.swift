@@ -10,7 +10,9 @@ struct DelayGateCommand: AsyncParsableCommand {
             Configuration lives in config/gateway.yaml and one file per adapter in adapters/. \
             Secrets are read from the environment variables those files name.
             """,
-        subcommands: [ServeCommand.self, CheckCommand.self, InboxCommand.self, EvaluateCommand.self])
+        subcommands: [
+            ServeCommand.self, CheckCommand.self, InboxCommand.self, BaselinesCommand.self, EvaluateCommand.self,
+        ])
 }
 
 /// Options shared by every command that reads the configuration.

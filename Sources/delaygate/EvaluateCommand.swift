@@ -72,7 +72,7 @@ struct OlistCommand: AsyncParsableCommand {
         do {
             dataset = try OlistDataset(directory: data)
         } catch {
-            throw ValidationError("\(error)")
+            throw CLIError("\(error)")
         }
         let options = OlistEvaluation.Options(
             trainUntil: Self.day(trainUntil)!, testFrom: Self.day(testFrom)!,
@@ -80,7 +80,7 @@ struct OlistCommand: AsyncParsableCommand {
             minimumLaneSamples: minLaneSamples)
         let report = try await OlistEvaluation(dataset: dataset, options: options).run()
         guard !report.testOrders.isEmpty else {
-            throw ValidationError("no delivered orders were purchased in the test period")
+            throw CLIError("no delivered orders were purchased in the test period")
         }
         let seconds = (ContinuousClock.now - started) / .seconds(1)
         print(report.text(options: options, orders: dataset.orders.count, skipped: dataset.skipped, seconds: seconds))

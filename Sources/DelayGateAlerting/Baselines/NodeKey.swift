@@ -21,6 +21,13 @@ public struct NodeKey: Hashable, Sendable, Codable, CustomStringConvertible {
             milestone: shipment.milestone)
     }
 
+    /// The node an event happened at.
+    public init(event: TrackingEvent) {
+        self.init(
+            carrier: event.carrier, facility: event.node.facilityCode ?? event.node.facilityName ?? event.node.city,
+            milestone: event.milestone)
+    }
+
     /// This key and its fallbacks, finest first: carrier+facility+milestone → facility+milestone
     /// → carrier+milestone → milestone.
     public var fallbackChain: [NodeKey] {
