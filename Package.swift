@@ -183,6 +183,19 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
+        // `swift run -c release alert-benchmark`: scheduler cost per tick as open shipments grow; evaluator throughput.
+        .executableTarget(
+            name: "alert-benchmark",
+            dependencies: [
+                "DelayGateAlerting",
+                "DelayGateEngine",
+                "DelayGateModel",
+                "DelayGateStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/AlertBenchmark",
+            swiftSettings: swiftSettings
+        ),
         // `swift run -c release pipeline-benchmark`: per-stage costs of the ingest pipeline.
         .executableTarget(
             name: "pipeline-benchmark",
