@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "delaygate", targets: ["delaygate"]),
         .library(name: "DelayGateServer", targets: ["DelayGateServer"]),
+        .library(name: "DelayGateSimulation", targets: ["DelayGateSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -123,7 +124,16 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
-        // The command line: serve, check, inbox.
+        // A simulated logistics network: seeded, time-ordered events with ground-truth incidents. No I/O.
+        .target(
+            name: "DelayGateSimulation",
+            dependencies: [
+                "DelayGateModel",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: serve, check, inbox, simulate.
         .executableTarget(
             name: "delaygate",
             dependencies: [
@@ -131,6 +141,7 @@ let package = Package(
                 "DelayGateConfig",
                 "DelayGateIngest",
                 "DelayGateServer",
+                "DelayGateSimulation",
                 "DelayGateStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -161,6 +172,11 @@ let package = Package(
         .testTarget(
             name: "DelayGateModelTests",
             dependencies: ["DelayGateModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DelayGateSimulationTests",
+            dependencies: ["DelayGateSimulation", "DelayGateModel", "DelayGateAdapters"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -10,7 +10,7 @@ struct DelayGateCommand: AsyncParsableCommand {
             Configuration lives in config/gateway.yaml and one file per adapter in adapters/. \
             Secrets are read from the environment variables those files name.
             """,
-        subcommands: [ServeCommand.self, CheckCommand.self, InboxCommand.self])
+        subcommands: [ServeCommand.self, CheckCommand.self, InboxCommand.self, SimulateCommand.self])
 }
 
 /// Options shared by every command that reads the configuration.
