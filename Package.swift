@@ -12,6 +12,7 @@ let package = Package(
     products: [
         .executable(name: "delaygate", targets: ["delaygate"]),
         .library(name: "DelayGateServer", targets: ["DelayGateServer"]),
+        .library(name: "DelayGateSimulation", targets: ["DelayGateSimulation"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
@@ -162,7 +163,16 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // The command line: serve, check, inbox.
+        // A simulated logistics network: seeded, time-ordered events with ground-truth incidents. No I/O.
+        .target(
+            name: "DelayGateSimulation",
+            dependencies: [
+                "DelayGateModel",
+                .product(name: "HeapModule", package: "swift-collections"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The command line: serve, check, inbox, baselines, evaluate, simulate.
         .executableTarget(
             name: "delaygate",
             dependencies: [
@@ -173,6 +183,7 @@ let package = Package(
                 "DelayGateConfig",
                 "DelayGateIngest",
                 "DelayGateServer",
+                "DelayGateSimulation",
                 "DelayGateStorage",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -216,6 +227,11 @@ let package = Package(
         .testTarget(
             name: "DelayGateModelTests",
             dependencies: ["DelayGateModel"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "DelayGateSimulationTests",
+            dependencies: ["DelayGateSimulation", "DelayGateModel", "DelayGateAdapters"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -12,6 +12,7 @@ struct DelayGateCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, CheckCommand.self, InboxCommand.self, BaselinesCommand.self, EvaluateCommand.self,
+            SimulateCommand.self,
         ])
 }
 
