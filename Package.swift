@@ -243,7 +243,7 @@ let package = Package(
             name: "DelayGateEngineTests",
             dependencies: [
                 "DelayGateEngine", "DelayGateAlerting", "DelayGateAdapters", "DelayGateModel", "DelayGateStorage",
-                "DelayGateConfig", .product(name: "GRDB", package: "GRDB.swift"),
+                "DelayGateConfig", "DelayGateSimulation", .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -14,6 +14,8 @@ public final class AlertModel: Sendable {
         var disruptions: [String: DisruptionNotice] = [:]
         /// Whether lanes learn from deliveries as they happen (off when replaying a frozen evaluation).
         var learnsLanes = true
+        /// Whether nodes learn from completed dwells as they happen (off for a frozen evaluation).
+        var learnsDwells = true
     }
 
     public let policy: AlertPolicy
@@ -37,13 +39,24 @@ public final class AlertModel: Sendable {
         state.withLock { AlertEvaluator(policy: policy, baselines: $0.baselines, lanes: $0.lanes, calendar: calendar) }
     }
 
-    /// Disruption notices in force at `instant`.
-    public func disruptions(activeAt instant: Date) -> [DisruptionNotice] {
-        state.withLock { $0.disruptions.values.filter { $0.isActive(at: instant) }.sorted { $0.id < $1.id } }
+    /// Disruption notices in force at `instant` or announced for later.
+    public func disruptions(notEndedAt instant: Date) -> [DisruptionNotice] {
+        state.withLock {
+            $0.disruptions.values.filter { notice in notice.validTo.map { $0 > instant } ?? true }.sorted {
+                $0.id < $1.id
+            }
+        }
     }
 
+    /// Freezes (or resumes) live lane learning; ``teachLane(_:transit:window:)`` still teaches.
     public func setLearnsLanes(_ learns: Bool) {
         state.withLock { $0.learnsLanes = learns }
+    }
+
+    /// Freezes (or resumes) live dwell learning through ``learnDwells(before:events:)``;
+    /// ``learnDwell(_:seconds:since:)`` still teaches.
+    public func setLearnsDwells(_ learns: Bool) {
+        state.withLock { $0.learnsDwells = learns }
     }
 
     // MARK: Learning
@@ -58,20 +71,22 @@ public final class AlertModel: Sendable {
     /// Learns every dwell that `events` complete for one shipment: from the state `before` them
     /// (when the parcel was open) and between consecutive scans, in time order. Events older
     /// than the known state, status reports and anything after a terminal milestone teach
-    /// nothing. Returns how many dwells were learned.
+    /// nothing. `destination` (the parcel's destination region) keys departures, whose length
+    /// depends on where the parcel goes. Returns how many dwells were learned.
     @discardableResult
-    public func learnDwells(before: Shipment?, events: [TrackingEvent]) -> Int {
+    public func learnDwells(before: Shipment?, events: [TrackingEvent], destination: String? = nil) -> Int {
+        guard state.withLock({ $0.learnsDwells }) else { return 0 }
         var points: [(since: Date, node: NodeKey)] = []
         var previousEnd = Date.distantPast
         if let before {
             guard before.isOpen else { return 0 }
-            points.append((before.currentSince, NodeKey(shipment: before)))
+            points.append((before.currentSince, NodeKey(shipment: before, destination: destination)))
             previousEnd = before.currentSince
         }
         let fresh = events.filter { !$0.details.statusOnly && $0.time.instant > previousEnd }
             .sorted { $0.time.instant < $1.time.instant }
         for event in fresh {
-            points.append((event.time.instant, NodeKey(event: event)))
+            points.append((event.time.instant, NodeKey(event: event, destination: destination)))
             if event.milestone.isTerminal { break }
         }
         var learned = 0

@@ -84,7 +84,7 @@ public final class DeadlineScheduler: Service, Sendable {
     public func tick(now: Date) async throws -> TickReport {
         let started = ContinuousClock.now
         let evaluator = model.evaluator()
-        let disruptions = model.disruptions(activeAt: now)
+        let disruptions = model.disruptions(notEndedAt: now)
         let recorder = self.recorder
         let batchSize = options.batchSize
         let report = try await writer.write { db -> TickReport in

@@ -21,7 +21,9 @@ public struct EngineObserver: NormalizationObserver {
 
     public func normalized(_ outcome: NormalizationOutcome, at now: Date, in db: Database) throws {
         for transition in outcome.transitions {
-            model.learnDwells(before: transition.before, events: transition.newEvents)
+            model.learnDwells(
+                before: transition.before, events: transition.newEvents,
+                destination: try destination(of: transition, in: db))
             try learnLane(transition, in: db)
         }
         if !outcome.orders.isEmpty {
@@ -41,6 +43,16 @@ public struct EngineObserver: NormalizationObserver {
 
     public func committed() {
         scheduler?.wake()
+    }
+
+    /// The destination region of a parcel whose new events complete a departure (the only
+    /// dwells keyed by destination), read from its order; nil otherwise.
+    func destination(of transition: EventStore.Transition, in db: Database) throws -> String? {
+        let departs =
+            transition.before?.milestone == .hubDeparture
+            || transition.newEvents.contains { $0.milestone == .hubDeparture }
+        guard departs else { return nil }
+        return try OrderStore.orders(for: transition.after.key, in: db).first?.destination.region
     }
 
     /// A parcel just delivered teaches its lane how much of the promise window it used.

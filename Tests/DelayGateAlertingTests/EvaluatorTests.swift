@@ -127,8 +127,12 @@ struct EvaluatorTests {
                 updatedAt: arrival)
         }
         #expect(engine.assess(order: order(eta: 2 * 86_400), now: arrival) == nil)
+        // Goods arriving at the start of the promised day still ship by its end (24 h handling).
+        #expect(engine.assess(order: order(eta: 5 * 86_400), now: arrival) == nil)
+        let late = try #require(engine.assess(order: order(eta: 5 * 86_400 + 3600), now: arrival))
+        #expect(late.level == .warning)
         let slip = try #require(engine.assess(order: order(eta: 6 * 86_400), now: arrival))
-        #expect(slip.scenario == .presale && slip.level == .warning && slip.extraDelayDays == 2)
+        #expect(slip.scenario == .presale && slip.level == .warning && slip.extraDelayDays == 1)
     }
 }
 

@@ -81,7 +81,7 @@ struct ScenarioTests {
             let promisedShip = at(hours: 96)
             let order = Order(
                 id: "PO-1", customer: Customer(phone: "+8613800138000"), value: Money(amount: 399, currency: "CNY"),
-                presale: Presale(supplierETA: at(hours: 90), promisedShipDate: promisedShip), updatedAt: at(hours: 0))
+                presale: Presale(supplierETA: at(hours: 100), promisedShipDate: promisedShip), updatedAt: at(hours: 0))
             try await replay.deliver(NormalizedPayload(orders: [order]), at: at(hours: 0))
             let alerts = try await replay.database.read { db in
                 try StoredAlertQuery.all(in: db)

@@ -27,7 +27,7 @@ public struct DwellBaselines: Sendable {
 
         public init(
             quantile: Double = 0.9,
-            minimumSamples: Int = 30,
+            minimumSamples: Int = 15,
             halfLife: Duration = .seconds(14 * 86_400),
             defaults: [Milestone: Double] = Self.standardDefaults,
             fallback: Double = 24 * 3600

@@ -42,9 +42,11 @@ public struct AlertEvaluator: Sendable {
         guard shipment.isOpen else { return assessment }
 
         let destinationRegion = context.order?.destination.region
-        for notice in context.disruptions where notice.routeInterrupted && notice.isActive(at: now) {
+        for notice in context.disruptions {
             let onRoute = notice.covers(shipment.node) || destinationRegion.map { notice.regions.contains($0) } ?? false
-            guard onRoute else { continue }
+            // A notice announced ahead of time: look again when it comes into force.
+            if onRoute, notice.validFrom > now { nextChecks.append(notice.validFrom) }
+            guard notice.routeInterrupted, notice.isActive(at: now), onRoute else { continue }
             assessment.findings.append(
                 Finding(
                     scenario: .disruption, level: .extreme,
@@ -111,7 +113,8 @@ public struct AlertEvaluator: Sendable {
     public func expectedDwell(_ context: ShipmentContext, at now: Date) -> (
         seconds: Double, baseline: DwellBaselines.Expectation
     ) {
-        let baseline = baselines.expected(for: NodeKey(shipment: context.shipment))
+        let baseline = baselines.expected(
+            for: NodeKey(shipment: context.shipment, destination: context.order?.destination.region))
         var factor = calendar.factor(at: now).factor * context.feedbackFactor
         for notice in context.disruptions
         where !notice.routeInterrupted && notice.isActive(at: now) && notice.covers(context.shipment.node) {
@@ -165,7 +168,10 @@ public struct AlertEvaluator: Sendable {
         let level: AlertLevel = elapsed >= window ? .urgent : risk >= policy.deliveryRiskThreshold ? .warning : .none
         var next: Date?
         if level == .none {
-            next = lanes.dueTime(lane, handoff: handoff, window: window, threshold: policy.deliveryRiskThreshold)
+            // No warning may ever come (a lane that has never been late); the promise's end still will.
+            next =
+                lanes.dueTime(lane, handoff: handoff, window: window, threshold: policy.deliveryRiskThreshold)
+                ?? deadline
         } else if level == .warning {
             next = deadline
         }
@@ -196,8 +202,10 @@ public struct AlertEvaluator: Sendable {
     public func assess(order: Order, now: Date) -> Finding? {
         guard let presale = order.presale, let promisedShip = presale.promisedShipDate else { return nil }
         let ready = presale.supplierETA.addingTimeInterval(policy.presaleHandling)
-        guard ready > promisedShip else { return nil }
-        let slip = ready.timeIntervalSince(promisedShip)
+        // Shipping on the promised day means by the end of it.
+        let lastShipInstant = promisedShip.addingTimeInterval(86_400)
+        guard ready > lastShipInstant else { return nil }
+        let slip = ready.timeIntervalSince(lastShipInstant)
         return Finding(
             scenario: .presale, level: .warning,
             reason: Reason(

@@ -142,20 +142,24 @@ public struct LaneRiskModel: Sendable {
         return (global, found)
     }
 
-    /// P(late | not delivered after `elapsed` of a `window`), in 0…1; nil when nothing is learned.
+    /// P(late | not delivered after `elapsed` of a `window`), in 0…1; nil when nothing is learned,
+    /// 0 before the window ends when the lane has never been late.
     public func risk(_ lane: LaneKey, elapsed: Double, window: Double) -> Double? {
         if window <= 0 || elapsed >= window { return 1 }
         guard let (_, values) = distribution(for: lane) else { return nil }
+        // A lane that has never been late gives no evidence that this parcel will be.
+        guard values.late > 0 else { return 0 }
         let u = max(0, elapsed) / window
         let stillOpen = Double(values.count - values.upperBound(u))
         return min(1, (Double(values.late) + policy.alpha) / (stillOpen + policy.alpha))
     }
 
     /// The first instant at which the risk reaches `threshold`, for a parcel first scanned at
-    /// `handoff` with promise window `window` seconds; rounded up to the next second.
+    /// `handoff` with promise window `window` seconds; rounded up to the next second. Nil when
+    /// nothing is learned or the lane has never been late.
     public func dueTime(_ lane: LaneKey, handoff: Date, window: Double, threshold: Double) -> Date? {
         if window <= 0 { return handoff }
-        guard let (_, values) = distribution(for: lane) else { return nil }
+        guard let (_, values) = distribution(for: lane), values.late > 0 else { return nil }
         let n = values.count
         // #{U > u} may be at most m for the risk to reach the threshold.
         let m = Int(floor((Double(values.late) + policy.alpha) / threshold - policy.alpha + 1e-9))

@@ -95,7 +95,9 @@ public struct BaselineImporter: Sendable {
         summary.shipments = shipments.count
         for (key, shipment) in shipments.sorted(by: { $0.key.trackingNumber < $1.key.trackingNumber }) {
             let events = shipment.events.sorted { $0.time.instant < $1.time.instant }
-            summary.dwells += model.learnDwells(before: nil, events: events)
+            // The delivery scan's region stands for the destination (departure keys use it).
+            let destination = events.last(where: { $0.milestone == .delivered })?.node.region
+            summary.dwells += model.learnDwells(before: nil, events: events, destination: destination)
             guard let promised = shipment.promised, let first = events.first,
                 let delivered = events.first(where: { $0.milestone == .delivered })
             else { continue }

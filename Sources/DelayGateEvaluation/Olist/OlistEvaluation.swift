@@ -108,6 +108,13 @@ public struct OlistEvaluation: Sendable {
         return model
     }
 
+    /// When the engine's first delivery-risk alert comes for an order still open: the lane
+    /// model's due time, or the end of the promised day on a lane that has never been late.
+    static func firstAlert(_ model: LaneRiskModel, _ order: OlistDataset.Order, threshold: Double) -> Date {
+        model.dueTime(lane(order), handoff: order.handoff, window: order.window, threshold: threshold)
+            ?? order.estimated.addingTimeInterval(86_400)
+    }
+
     // MARK: Tuning
 
     /// θ with the best validation F1 among those whose median lead reaches 72 h (ties: the smaller θ).
@@ -119,7 +126,7 @@ public struct OlistEvaluation: Sendable {
             ValidationRow(
                 threshold: threshold,
                 score: WarningScore(validation) { order in
-                    model.dueTime(Self.lane(order), handoff: order.handoff, window: order.window, threshold: threshold)
+                    Self.firstAlert(model, order, threshold: threshold)
                 })
         }
         let eligible = rows.filter { ($0.score.medianLead ?? -.infinity) >= Self.validationLeadTarget }
@@ -162,9 +169,8 @@ public struct OlistEvaluation: Sendable {
         let reference = laneModel(training)
         // The engine's warnings must be exactly the lane model's due times that come before delivery.
         let agreeing = test.filter { order in
-            let due = reference.dueTime(
-                Self.lane(order), handoff: order.handoff, window: order.window, threshold: threshold)
-            return replayed.warnings[order.id] == due.flatMap { $0 < order.delivered ? $0 : nil }
+            let due = Self.firstAlert(reference, order, threshold: threshold)
+            return replayed.warnings[order.id] == (due < order.delivered ? due : nil)
         }.count
 
         let engine = WarningScore(test) { replayed.warnings[$0.id] }

@@ -62,8 +62,8 @@ extension OlistEvaluation.Report {
         )
         lines.append(
             "replay: \(testOrders.count * 2) scans and \(ticks) scheduler ticks through the engine in "
-                + "\(Self.number(replaySeconds, 2)) s; \(agreeingWithModel)/\(testOrders.count) orders warned exactly at the "
-                + "lane model's due time (or, when delivered first, not at all); \(dwellAlerts) dwell alerts not scored (a parcel's only dwell here is its whole transit)"
+                + "\(Self.number(replaySeconds, 2)) s; \(agreeingWithModel)/\(testOrders.count) orders alerted exactly when "
+                + "the lane model predicts; \(dwellAlerts) dwell alerts not scored (a parcel's only dwell here is its whole transit)"
         )
         lines.append("elapsed \(Self.number(seconds, 2)) s")
         lines.append(
