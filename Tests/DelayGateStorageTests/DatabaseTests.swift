@@ -26,7 +26,10 @@ struct DatabaseTests {
             let tables = try await pool.read { db in
                 try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
             }
-            for table in ["events", "inbox", "order_shipments", "orders", "shipments"] {
+            for table in [
+                "events", "inbox", "order_shipments", "orders", "shipments", "alerts", "episodes", "planned_actions",
+                "baselines", "lane_samples",
+            ] {
                 #expect(tables.contains(table))
             }
             let indexSQL = try await pool.read { db in
@@ -43,7 +46,8 @@ struct DatabaseTests {
             }
             let reopened = try GatewayDatabase.open(at: directory.file("test.sqlite"))
             let applied = try await reopened.read { db in try Migrations.migrator.appliedMigrations(db) }
-            #expect(applied == ["v1-foundation", "v2-adapters"])
+            #expect(applied == ["v1-foundation", "v2-adapters", "v3-alerting"])
+            #expect(applied == Migrations.migrator.migrations)
             #expect(try await reopened.read { db in try InboxStore.counts(in: db)[.pending] } == 1)
         }
     }
