@@ -10,12 +10,14 @@ import Metrics
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Run the gateway: accept webhooks, store them durably, normalize them.",
+        abstract: "Run the gateway: accept webhooks, store them durably, normalize them, raise alerts.",
         discussion: """
             Listens on the address in the configuration (127.0.0.1:8080 by default) and stores \
             everything in the SQLite database it names (data/delaygate.sqlite by default, created \
-            on first run). SIGINT or SIGTERM stops it gracefully: requests in flight are answered \
-            and committed, queued normalization finishes.
+            on first run). The alert engine learns from what is normalized and its deadline \
+            scheduler raises alerts (rules in config/alerting.yaml). SIGINT or SIGTERM stops it \
+            gracefully: requests in flight are answered and committed, queued normalization \
+            finishes, learned baselines are saved.
             """)
 
     @OptionGroup var options: ConfigOptions
