@@ -63,7 +63,7 @@ public struct EngineObserver: NormalizationObserver {
             let order = try OrderStore.orders(for: after.key, in: db).first(where: { $0.promisedDeliveryDate != nil }),
             let promised = order.promisedDeliveryDate
         else { return }
-        let window = promised.addingTimeInterval(86_400).timeIntervalSince(after.firstEventAt)
+        let window = PromisedDay.window(promised, handoff: after.firstEventAt)
         model.learnLane(
             LaneKey(carrier: after.key.carrier, origin: after.origin.region, destination: order.destination.region),
             transit: after.currentSince.timeIntervalSince(after.firstEventAt), window: window)

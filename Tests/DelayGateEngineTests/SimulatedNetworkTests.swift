@@ -49,7 +49,7 @@ struct SimulatedNetworkTests {
                 model.teachLane(
                     LaneKey(carrier: key.carrier, origin: first.node.region, destination: order.destination.region),
                     transit: delivered.time.instant.timeIntervalSince(first.time.instant),
-                    window: promised.addingTimeInterval(86_400).timeIntervalSince(first.time.instant))
+                    window: PromisedDay.window(promised, handoff: first.time.instant))
             }
         }
         model.setLearnsDwells(false)

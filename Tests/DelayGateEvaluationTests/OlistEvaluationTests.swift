@@ -19,6 +19,8 @@ struct OlistEvaluationTests {
         #expect(NaiveTimestamp.parse("2018-13-01 00:00:00") == nil)
         #expect(NaiveTimestamp.parse("") == nil)
         #expect(NaiveTimestamp.month(Date(timeIntervalSince1970: 1_456_749_015)) == "2016-02")
+        #expect(NaiveTimestamp.civil(Date(timeIntervalSince1970: 1_456_749_015)).day == 29)
+        #expect(OlistEvaluation.Report.day(Date(timeIntervalSince1970: 1_456_749_015)) == "2016-02-29")
     }
 
     func order(_ id: String, handoffDay: Double, transitDays: Double, promisedDay: Double) -> OlistDataset.Order {

@@ -156,7 +156,7 @@ public struct AlertEvaluator: Sendable {
         guard let promised = context.order?.promisedDeliveryDate else { return (nil, nil, nil) }
         let shipment = context.shipment
         // The promised day ends 24 h after its start.
-        let deadline = promised.addingTimeInterval(86_400)
+        let deadline = PromisedDay.end(promised)
         let handoff = shipment.firstEventAt
         let window = deadline.timeIntervalSince(handoff)
         let elapsed = now.timeIntervalSince(handoff)
@@ -203,7 +203,7 @@ public struct AlertEvaluator: Sendable {
         guard let presale = order.presale, let promisedShip = presale.promisedShipDate else { return nil }
         let ready = presale.supplierETA.addingTimeInterval(policy.presaleHandling)
         // Shipping on the promised day means by the end of it.
-        let lastShipInstant = promisedShip.addingTimeInterval(86_400)
+        let lastShipInstant = PromisedDay.end(promisedShip)
         guard ready > lastShipInstant else { return nil }
         let slip = ready.timeIntervalSince(lastShipInstant)
         return Finding(

@@ -1,5 +1,15 @@
 import Foundation
 
+/// A promised date is a calendar day given as its 00:00; the promise holds until that day ends.
+public enum PromisedDay {
+    /// The instant the promised day starting at `start` ends: 24 h later.
+    public static func end(_ start: Date) -> Date { start.addingTimeInterval(86_400) }
+
+    /// The promise window of a parcel first scanned at `handoff`: from then to the end of the
+    /// promised day, in seconds (≤ 0 when the day had already ended).
+    public static func window(_ start: Date, handoff: Date) -> Double { end(start).timeIntervalSince(handoff) }
+}
+
 /// A lane: where parcels start and end (regions), optionally for one carrier.
 public struct LaneKey: Hashable, Sendable, Codable, CustomStringConvertible {
     public var carrier: String?

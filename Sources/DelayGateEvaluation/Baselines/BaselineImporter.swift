@@ -102,7 +102,7 @@ public struct BaselineImporter: Sendable {
                 let delivered = events.first(where: { $0.milestone == .delivered })
             else { continue }
             let transit = delivered.time.instant.timeIntervalSince(first.time.instant)
-            let window = promised.addingTimeInterval(86_400).timeIntervalSince(first.time.instant)
+            let window = PromisedDay.window(promised, handoff: first.time.instant)
             guard transit > 0, window > 0 else { continue }
             model.teachLane(
                 LaneKey(carrier: key.carrier, origin: first.node.region, destination: delivered.node.region),

@@ -1,3 +1,4 @@
+import DelayGateAlerting
 import Foundation
 
 /// The delivered orders of the public Olist e-commerce dataset, as the evaluation uses them.
@@ -25,9 +26,9 @@ public struct OlistDataset: Sendable {
         /// Transit T = delivered − handoff, in seconds.
         public var transit: Double { delivered.timeIntervalSince(handoff) }
         /// Promise window W = end of the promised day − handoff, in seconds.
-        public var window: Double { estimated.addingTimeInterval(86_400).timeIntervalSince(handoff) }
+        public var window: Double { PromisedDay.window(estimated, handoff: handoff) }
         /// Delivered on a calendar day after the promised one.
-        public var isLate: Bool { delivered >= estimated.addingTimeInterval(86_400) }
+        public var isLate: Bool { delivered >= PromisedDay.end(estimated) }
     }
 
     public var orders: [Order]

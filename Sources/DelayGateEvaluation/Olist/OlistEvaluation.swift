@@ -112,7 +112,7 @@ public struct OlistEvaluation: Sendable {
     /// model's due time, or the end of the promised day on a lane that has never been late.
     static func firstAlert(_ model: LaneRiskModel, _ order: OlistDataset.Order, threshold: Double) -> Date {
         model.dueTime(lane(order), handoff: order.handoff, window: order.window, threshold: threshold)
-            ?? order.estimated.addingTimeInterval(86_400)
+            ?? PromisedDay.end(order.estimated)
     }
 
     // MARK: Tuning

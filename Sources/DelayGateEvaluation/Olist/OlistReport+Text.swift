@@ -97,9 +97,7 @@ extension OlistEvaluation.Report {
     static func percent(_ share: Double) -> String { String(format: "%.1f %%", share * 100) }
 
     static func day(_ date: Date) -> String {
-        let days = Int(floor(date.timeIntervalSince1970 / 86_400))
-        let month = NaiveTimestamp.month(date)
-        let first = NaiveTimestamp.parse(month + "-01").map { Int($0.timeIntervalSince1970 / 86_400) } ?? days
-        return month + String(format: "-%02d", days - first + 1)
+        let (year, month, day) = NaiveTimestamp.civil(date)
+        return String(format: "%04d-%02d-%02d", year, month, day)
     }
 }

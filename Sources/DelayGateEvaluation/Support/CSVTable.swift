@@ -131,6 +131,12 @@ enum NaiveTimestamp {
 
     /// `YYYY-MM` of an instant read as UTC.
     static func month(_ date: Date) -> String {
+        let (year, month, _) = civil(date)
+        return String(format: "%04d-%02d", year, month)
+    }
+
+    /// Year, month and day of an instant read as UTC (H. Hinnant's algorithm).
+    static func civil(_ date: Date) -> (year: Int, month: Int, day: Int) {
         let days = Int(floor(date.timeIntervalSince1970 / 86_400))
         let z = days + 719_468
         let era = (z >= 0 ? z : z - 146_096) / 146_097
@@ -140,6 +146,6 @@ enum NaiveTimestamp {
         let mp = (5 * dayOfYear + 2) / 153
         let month = mp < 10 ? mp + 3 : mp - 9
         let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        return String(format: "%04d-%02d", year, month)
+        return (year, month, dayOfYear - (153 * mp + 2) / 5 + 1)
     }
 }
