@@ -118,6 +118,42 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // Outbound adapter kinds (zendesk, freshdesk, twilio-sms, aliyun-sms, fcm-push, voice-callback,
+        // erp-action, generic-http), the message composer (templates, compensation, routing rules).
+        .target(
+            name: "DelayGateOutbound",
+            dependencies: [
+                "DelayGateAdapters",
+                "DelayGateConfig",
+                "DelayGateModel",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The durable outbox at run time: planning deliveries with each alert, the dispatcher service.
+        .target(
+            name: "DelayGateOutbox",
+            dependencies: [
+                "DelayGateAlerting",
+                "DelayGateConfig",
+                "DelayGateEngine",
+                "DelayGateModel",
+                "DelayGateOutbound",
+                "DelayGateStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // The Hummingbird application: routes, problem+json errors, metrics, health.
         .target(
             name: "DelayGateServer",
@@ -129,6 +165,8 @@ let package = Package(
                 "DelayGateStorage",
                 "DelayGateAdapters",
                 "DelayGateIngest",
+                "DelayGateOutbound",
+                "DelayGateOutbox",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
@@ -186,6 +224,7 @@ let package = Package(
                 "DelayGateEvaluation",
                 "DelayGateConfig",
                 "DelayGateIngest",
+                "DelayGateOutbound",
                 "DelayGateServer",
                 "DelayGateSimulation",
                 "DelayGateStorage",

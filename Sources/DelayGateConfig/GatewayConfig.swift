@@ -22,16 +22,25 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
     public var adaptersDirectory: String
     /// The alert engine's rules (thresholds, seasons, playbook); a missing file gives the defaults.
     public var alertingFile: String
+    /// How alerts become deliveries (channels, templates, compensation, routing, retries); when
+    /// the file is missing, alerts are recorded but nothing is sent.
+    public var actionsFile: String
     public var normalizer: NormalizerConfig
     public var logging: LoggingConfig
 
     public static let defaultPath = "config/gateway.yaml"
+
+    /// Outbound adapter files live in this subfolder of the adapters folder.
+    public var outboundAdaptersDirectory: String {
+        (adaptersDirectory as NSString).appendingPathComponent("outbound")
+    }
 
     public init(
         server: ServerConfig = ServerConfig(),
         storage: StorageConfig = StorageConfig(),
         adaptersDirectory: String = "adapters",
         alertingFile: String = "config/alerting.yaml",
+        actionsFile: String = "config/actions.yaml",
         normalizer: NormalizerConfig = NormalizerConfig(),
         logging: LoggingConfig = LoggingConfig()
     ) {
@@ -39,6 +48,7 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
         self.storage = storage
         self.adaptersDirectory = adaptersDirectory
         self.alertingFile = alertingFile
+        self.actionsFile = actionsFile
         self.normalizer = normalizer
         self.logging = logging
     }
@@ -47,6 +57,7 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
         case server, storage, normalizer, logging
         case adaptersDirectory = "adapters_dir"
         case alertingFile = "alerting_file"
+        case actionsFile = "actions_file"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -57,6 +68,7 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
         self.adaptersDirectory =
             try container.decodeIfPresent(String.self, forKey: .adaptersDirectory) ?? defaults.adaptersDirectory
         self.alertingFile = try container.decodeIfPresent(String.self, forKey: .alertingFile) ?? defaults.alertingFile
+        self.actionsFile = try container.decodeIfPresent(String.self, forKey: .actionsFile) ?? defaults.actionsFile
         self.normalizer =
             try container.decodeIfPresent(NormalizerConfig.self, forKey: .normalizer) ?? defaults.normalizer
         self.logging = try container.decodeIfPresent(LoggingConfig.self, forKey: .logging) ?? defaults.logging

@@ -21,15 +21,18 @@ public final class AlertModel: Sendable {
     public let policy: AlertPolicy
     public let calendar: SeasonCalendar
     public let playbook: Playbook
+    /// Turns recorded alerts into outbox deliveries; nil records the playbook's actions only.
+    public let planner: (any ActionPlanner)?
     private let state: Mutex<State>
 
     public init(
         policy: AlertPolicy = AlertPolicy(), calendar: SeasonCalendar = SeasonCalendar(),
-        playbook: Playbook = Playbook()
+        playbook: Playbook = Playbook(), planner: (any ActionPlanner)? = nil
     ) {
         self.policy = policy
         self.calendar = calendar
         self.playbook = playbook
+        self.planner = planner
         self.state = Mutex(
             State(baselines: DwellBaselines(policy: policy.baselines), lanes: LaneRiskModel(policy: policy.lanes)))
     }

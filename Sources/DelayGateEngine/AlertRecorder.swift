@@ -12,9 +12,11 @@ import GRDB
 /// ends when its problem is gone.
 public struct AlertRecorder: Sendable {
     public let playbook: Playbook
+    public let planner: (any ActionPlanner)?
 
-    public init(playbook: Playbook) {
+    public init(playbook: Playbook, planner: (any ActionPlanner)? = nil) {
         self.playbook = playbook
+        self.planner = planner
     }
 
     /// What recording did (for tests and metrics).
@@ -104,9 +106,17 @@ public struct AlertRecorder: Sendable {
             details: Self.details(finding, node: node, milestone: milestone, window: finding.deliveryWindow ?? window),
             region: order?.destination.region ?? node?.region)
         let actions = playbook.actions(level: finding.level, scenario: finding.scenario).map {
-            (action: $0.rawValue, idempotencyKey: "episode:\(episodeID):\(finding.level.rawValue):\($0.rawValue)")
+            (action: $0, idempotencyKey: "episode:\(episodeID):\(finding.level.rawValue):\($0.rawValue)")
         }
-        try AlertStore.record(alert, episode: episodeID, actions: actions, at: now, in: db)
+        let alertID = try AlertStore.record(
+            alert, episode: episodeID, actions: actions.map { ($0.action.rawValue, $0.idempotencyKey) }, at: now,
+            in: db)
+        try planner?.plan(
+            RecordedAlert(
+                alertID: alertID, episodeID: episodeID, alert: alert, finding: finding, shipment: shipment,
+                order: order, node: node, deliveryWindow: finding.deliveryWindow ?? window, actions: actions,
+                raisedAt: now),
+            in: db)
         report.raised.append((finding.level, finding.scenario))
     }
 

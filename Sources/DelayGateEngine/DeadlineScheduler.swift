@@ -66,7 +66,7 @@ public final class DeadlineScheduler: Service, Sendable {
         self.model = model
         self.database = database
         self.writer = writer
-        self.recorder = AlertRecorder(playbook: model.playbook)
+        self.recorder = AlertRecorder(playbook: model.playbook, planner: model.planner)
         self.options = options
         self.clock = clock
         self.logger = logger
@@ -178,7 +178,9 @@ struct MetricHandles: Sendable {
 }
 
 /// A sleep that a signal can end early; a signal given while nobody waits ends the next wait at once.
-final class Wakeup: Sendable {
+/// A one-slot wake-up signal for service loops: ``wait(for:)`` returns after the duration or as
+/// soon as ``signal()`` is called; a signal sent while nobody waits is kept for the next wait.
+public final class Wakeup: Sendable {
     private struct State {
         var signalled = false
         var waiter: CheckedContinuation<Void, Never>?
@@ -187,7 +189,9 @@ final class Wakeup: Sendable {
 
     private let state = Mutex(State())
 
-    func signal() {
+    public init() {}
+
+    public func signal() {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             guard let waiter = state.waiter else {
                 state.signalled = true
@@ -200,7 +204,7 @@ final class Wakeup: Sendable {
     }
 
     /// Returns after `duration`, or earlier when signalled.
-    func wait(for duration: Duration) async {
+    public func wait(for duration: Duration) async {
         let generation = state.withLock { state -> Int? in
             if state.signalled {
                 state.signalled = false

@@ -15,7 +15,7 @@ public struct EngineObserver: NormalizationObserver {
 
     public init(model: AlertModel, scheduler: DeadlineScheduler?) {
         self.model = model
-        self.recorder = AlertRecorder(playbook: model.playbook)
+        self.recorder = AlertRecorder(playbook: model.playbook, planner: model.planner)
         self.scheduler = scheduler
     }
 

@@ -14,6 +14,8 @@ public struct Order: Hashable, Sendable, Codable {
     public var presale: Presale?
     /// Whether this order is a customer return.
     public var isReturn: Bool
+    /// What was ordered (for re-shipping from another warehouse); empty when the ERP did not say.
+    public var items: [OrderItem]
     public var shipments: [ShipmentKey]
     /// When the ERP last changed the order.
     public var updatedAt: Date
@@ -26,6 +28,7 @@ public struct Order: Hashable, Sendable, Codable {
         promisedDeliveryDate: Date? = nil,
         presale: Presale? = nil,
         isReturn: Bool = false,
+        items: [OrderItem] = [],
         shipments: [ShipmentKey] = [],
         updatedAt: Date
     ) {
@@ -36,6 +39,7 @@ public struct Order: Hashable, Sendable, Codable {
         self.promisedDeliveryDate = promisedDeliveryDate
         self.presale = presale
         self.isReturn = isReturn
+        self.items = items
         self.shipments = shipments
         self.updatedAt = updatedAt
     }
@@ -53,6 +57,8 @@ public struct Customer: Hashable, Sendable, Codable {
     public var preferredChannel: ContactChannel
     /// Preferred language, e.g. `zh-CN` or `en`.
     public var locale: String?
+    /// A customer the shop treats as VIP (routing and compensation rules can match it).
+    public var isVIP: Bool
 
     public init(
         id: String? = nil,
@@ -61,7 +67,8 @@ public struct Customer: Hashable, Sendable, Codable {
         email: String? = nil,
         appUserID: String? = nil,
         preferredChannel: ContactChannel = .sms,
-        locale: String? = nil
+        locale: String? = nil,
+        isVIP: Bool = false
     ) {
         self.id = id
         self.name = name
@@ -70,6 +77,7 @@ public struct Customer: Hashable, Sendable, Codable {
         self.appUserID = appUserID
         self.preferredChannel = preferredChannel
         self.locale = locale
+        self.isVIP = isVIP
     }
 
     /// The phone number with all but the last four digits masked, safe for logs.
@@ -86,6 +94,20 @@ public enum ContactChannel: String, Hashable, Sendable, Codable, CaseIterable {
     case push
     case email
     case voice
+}
+
+/// One line of an order.
+public struct OrderItem: Hashable, Sendable, Codable {
+    /// The shop's stock-keeping unit.
+    public var sku: String
+    public var quantity: Int
+    public var name: String?
+
+    public init(sku: String, quantity: Int, name: String? = nil) {
+        self.sku = sku
+        self.quantity = quantity
+        self.name = name
+    }
 }
 
 /// An amount of money in a currency, exact to the minor unit.

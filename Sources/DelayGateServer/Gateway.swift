@@ -2,6 +2,8 @@ import DelayGateAdapters
 import DelayGateConfig
 import DelayGateEngine
 import DelayGateIngest
+import DelayGateOutbound
+import DelayGateOutbox
 import DelayGateStorage
 import Foundation
 import GRDB
@@ -32,6 +34,10 @@ public struct Gateway: Sendable {
     public let ingest: IngestService
     /// One poller per `erp-poll` adapter.
     public let pollers: [ERPOrderPoller]
+    /// The outbound adapters of `adapters/outbound/`.
+    public let outbound: OutboundCatalog
+    /// Delivers the outbox; nil when no actions file is configured.
+    public let dispatcher: OutboxDispatcher?
     public let metrics: GatewayMetrics
     public let logger: Logger
 
@@ -40,12 +46,16 @@ public struct Gateway: Sendable {
         configuration: GatewayConfig,
         catalog: AdapterCatalog,
         alerting: AlertingConfiguration = AlertingConfiguration(),
+        outbound: OutboundCatalog = OutboundCatalog(adapters: []),
+        actions: ActionSettings? = nil,
+        http: OutboundHTTP? = nil,
         metrics: GatewayMetrics = GatewayMetrics(),
         clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "delaygate")
     ) throws {
         self.configuration = configuration
         self.catalog = catalog
+        self.outbound = outbound
         self.metrics = metrics
         self.logger = logger
         let storage = configuration.storage
@@ -62,7 +72,17 @@ public struct Gateway: Sendable {
                 maxDelay: .microseconds(storage.groupCommit.maxDelayMicroseconds)),
             metricsFactory: metrics.factory,
             logger: logger)
-        alertModel = AlertModel(policy: alerting.policy, calendar: alerting.calendar, playbook: alerting.playbook)
+        let wakeup = Wakeup()
+        if let actions {
+            dispatcher = OutboxDispatcher(
+                database: database, writer: writer, catalog: outbound, retry: actions.retry, dispatch: actions.dispatch,
+                http: http, wakeup: wakeup, clock: clock, metricsFactory: metrics.factory, logger: logger)
+        } else {
+            dispatcher = nil
+        }
+        alertModel = AlertModel(
+            policy: alerting.policy, calendar: alerting.calendar, playbook: alerting.playbook,
+            planner: actions.map { OutboxPlanner(settings: $0, catalog: outbound, wakeup: wakeup) })
         try alertModel.load(from: database)
         scheduler = DeadlineScheduler(
             model: alertModel, database: database, writer: writer, options: alerting.scheduler, clock: clock,
@@ -94,8 +114,8 @@ public struct Gateway: Sendable {
         throws
     {
         try self.init(
-            configuration: setup.configuration, catalog: setup.catalog, alerting: setup.alerting, metrics: metrics,
-            logger: logger)
+            configuration: setup.configuration, catalog: setup.catalog, alerting: setup.alerting,
+            outbound: setup.outbound, actions: setup.actions, metrics: metrics, logger: logger)
     }
 
     /// The routes, with problem+json errors and request metrics.
@@ -109,12 +129,13 @@ public struct Gateway: Sendable {
         return router
     }
 
-    /// The HTTP application with the checkpointer, writer, scheduler, normalizer and pollers as its services.
+    /// The HTTP application with the checkpointer, writer, outbox dispatcher, scheduler,
+    /// normalizer and pollers as its services.
     ///
     /// On shutdown the server stops first (in-flight requests finish and are committed), then the
     /// pollers stop, then the normalizer drains its queue, then the scheduler saves what was
-    /// learned, then the writer commits what is left, then the checkpointer hands checkpoints
-    /// back to SQLite.
+    /// learned, then the dispatcher finishes the deliveries in flight, then the writer commits
+    /// what is left, then the checkpointer hands checkpoints back to SQLite.
     ///
     /// - Parameter onServerRunning: called with the bound address (`127.0.0.1:8080`) once the
     ///   server listens; useful when the configured port is 0.
@@ -127,7 +148,7 @@ public struct Gateway: Sendable {
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port),
                 serverName: nil),
-            services: [checkpointer, writer, scheduler, normalizer] + pollers,
+            services: [checkpointer, writer] + (dispatcher.map { [$0] } ?? []) + [scheduler, normalizer] + pollers,
             onServerRunning: { channel in
                 let address = channel.localAddress.map(Self.describe) ?? "unknown"
                 logger.notice("delaygate listening on http://\(address)")

@@ -1,6 +1,7 @@
 import DelayGateAdapters
 import DelayGateConfig
 import DelayGateEngine
+import DelayGateOutbound
 import Foundation
 
 /// Reads `gateway.yaml` and the adapters folder, collecting every problem, for `serve` and
@@ -10,6 +11,10 @@ public struct GatewaySetup: Sendable {
     public var catalog: AdapterCatalog
     /// The alert engine's rules from ``GatewayConfig/alertingFile``.
     public var alerting: AlertingConfiguration
+    /// The outbound adapters of `adapters/outbound/`.
+    public var outbound: OutboundCatalog
+    /// How alerts become deliveries; nil when ``GatewayConfig/actionsFile`` does not exist.
+    public var actions: ActionSettings?
     public var warnings: [ConfigWarning]
 
     /// Everything wrong with a configuration, one line each.
@@ -47,8 +52,50 @@ public struct GatewaySetup: Sendable {
         } catch {
             errors.append(error)
         }
+        let outbound = OutboundCatalog.load(
+            directory: configuration.outboundAdaptersDirectory, environment: environment)
+        errors += outbound.errors
+        var warnings = loaded.warnings + outbound.warnings
+        var actions: ActionSettings?
+        if FileManager.default.fileExists(atPath: configuration.actionsFile) {
+            do throws(ConfigError) {
+                let settings = try ActionSettings.load(
+                    path: configuration.actionsFile, decoder: ConfigDecoder(environment: environment))
+                try Self.checkChannels(settings, outbound.catalog, file: configuration.actionsFile)
+                actions = settings
+            } catch {
+                errors.append(error)
+            }
+        } else {
+            warnings.append(
+                ConfigWarning(
+                    file: configuration.actionsFile,
+                    message: "not found: alerts are recorded, but no message, ticket or ERP action is sent"))
+        }
         guard errors.isEmpty else { throw Errors(errors: errors) }
         return GatewaySetup(
-            configuration: configuration, catalog: loaded.catalog, alerting: alerting, warnings: loaded.warnings)
+            configuration: configuration, catalog: loaded.catalog, alerting: alerting, outbound: outbound.catalog,
+            actions: actions, warnings: warnings)
+    }
+
+    /// Each channel must name an outbound adapter that exists and can carry it.
+    static func checkChannels(_ settings: ActionSettings, _ catalog: OutboundCatalog, file: String) throws(ConfigError) {
+        let purposes: [String: OutboundMessage.Purpose] = [
+            "sms": .customerNotice, "push": .customerNotice, "helpdesk": .ticket, "voice": .voiceCallback,
+            "erp": .alternativeFulfilment,
+        ]
+        for (key, name) in settings.channels.named {
+            guard let adapter = catalog.adapter(named: name) else {
+                let known = catalog.names.isEmpty ? "none" : catalog.names.joined(separator: ", ")
+                throw ConfigError(
+                    file: file, key: "channels.\(key)",
+                    message: "no outbound adapter '\(name)' in the adapters' outbound folder (configured: \(known))")
+            }
+            if let purpose = purposes[key], !adapter.purposes.contains(purpose) {
+                throw ConfigError(
+                    file: file, key: "channels.\(key)",
+                    message: "adapter '\(name)' (\(adapter.kind)) cannot carry \(purpose.rawValue)")
+            }
+        }
     }
 }

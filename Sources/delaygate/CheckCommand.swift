@@ -3,6 +3,7 @@ import DelayGateAdapters
 import DelayGateAlerting
 import DelayGateConfig
 import DelayGateEngine
+import DelayGateOutbound
 import DelayGateServer
 import Foundation
 
@@ -43,6 +44,19 @@ struct CheckCommand: AsyncParsableCommand {
             var routes = adapter.acceptsWebhooks ? "POST /webhooks/\(name)" : "polls its source (no webhook route)"
             if name == "orders", adapter.kind == "orders" { routes += " and POST /v1/orders" }
             print("adapter \(name) (\(adapter.kind)) from \(file): \(routes)")
+        }
+        for name in setup.outbound.names {
+            guard let adapter = setup.outbound.adapter(named: name) else { continue }
+            let purposes = adapter.purposes.map(\.rawValue).sorted().joined(separator: ", ")
+            print("outbound \(name) (\(adapter.kind)): \(purposes), \(adapter.concurrency) at a time")
+        }
+        if let actions = setup.actions {
+            let channels = actions.channels.named.map { "\($0.key) → \($0.adapter)" }.joined(separator: ", ")
+            let span = actions.retry.worstCaseSpan.components.seconds
+            print(
+                "actions from \(config.actionsFile): \(channels.isEmpty ? "no channels" : channels); "
+                    + "\(actions.compensation.rules.count) compensation rule(s), \(actions.routing.rules.count) routing rule(s); "
+                    + "retries up to \(actions.retry.maxAttempts) attempts over at most \(span / 3600) h \(span % 3600 / 60) min")
         }
         for warning in setup.warnings {
             print("warning: \(warning)")

@@ -7,12 +7,13 @@ struct DelayGateCommand: AsyncParsableCommand {
         commandName: "delaygate",
         abstract: "Logistics delay early-warning gateway: carrier webhooks in, delay alerts out.",
         discussion: """
-            Configuration lives in config/gateway.yaml and one file per adapter in adapters/. \
+            Configuration lives in config/gateway.yaml, config/alerting.yaml, config/actions.yaml and \
+            one file per adapter in adapters/ (outbound ones in adapters/outbound/). \
             Secrets are read from the environment variables those files name.
             """,
         subcommands: [
-            ServeCommand.self, CheckCommand.self, InboxCommand.self, BaselinesCommand.self, EvaluateCommand.self,
-            SimulateCommand.self,
+            ServeCommand.self, CheckCommand.self, InboxCommand.self, OutboxCommand.self, BaselinesCommand.self,
+            EvaluateCommand.self, SimulateCommand.self,
         ])
 }
 

@@ -3,7 +3,8 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// OAuth 2.0 client-credentials access tokens (RFC 6749 §4.4) for the APIs DelayGate calls.
+/// OAuth 2.0 access tokens for the APIs DelayGate calls: the client-credentials grant
+/// (RFC 6749 §4.4) or a JWT bearer assertion (RFC 7523, e.g. a Google service account).
 ///
 /// - The token is cached until shortly before it expires (the smaller of a minute and a tenth
 ///   of its lifetime), so a burst of calls asks the token endpoint once.
@@ -19,7 +20,15 @@ import NIOHTTP1
 /// let token = try await tokens.token()
 /// // … on 401: await tokens.invalidate(token); retry once with try await tokens.token()
 /// ```
-public actor ClientCredentialsTokenProvider {
+public actor ClientCredentialsTokenProvider: AccessTokenSource {
+    /// How the provider proves who it is to the token endpoint.
+    public enum Grant: Sendable {
+        /// `grant_type=client_credentials`, client authenticated by HTTP Basic (RFC 6749 §2.3.1).
+        case clientCredentials(clientID: String, clientSecret: String, scope: String?)
+        /// `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with a freshly signed assertion (RFC 7523 §2.1).
+        case jwtBearer(assertion: @Sendable () async throws -> String)
+    }
+
     public struct Token: Sendable, Hashable {
         public var value: String
         public var expiresAt: Date
@@ -38,9 +47,7 @@ public actor ClientCredentialsTokenProvider {
     }
 
     public let tokenURL: String
-    public let clientID: String
-    private let clientSecret: String
-    public let scope: String?
+    private let grant: Grant
     private let httpClient: HTTPClient
     private let clock: @Sendable () -> Date
     private let timeout: TimeAmount
@@ -61,10 +68,20 @@ public actor ClientCredentialsTokenProvider {
         timeout: TimeAmount = .seconds(10),
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
+        self.init(
+            tokenURL: tokenURL, grant: .clientCredentials(clientID: clientID, clientSecret: clientSecret, scope: scope),
+            httpClient: httpClient, timeout: timeout, clock: clock)
+    }
+
+    public init(
+        tokenURL: String,
+        grant: Grant,
+        httpClient: HTTPClient = .shared,
+        timeout: TimeAmount = .seconds(10),
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
         self.tokenURL = tokenURL
-        self.clientID = clientID
-        self.clientSecret = clientSecret
-        self.scope = scope
+        self.grant = grant
         self.httpClient = httpClient
         self.timeout = timeout
         self.clock = clock
@@ -109,13 +126,26 @@ public actor ClientCredentialsTokenProvider {
         fetchCount += 1
         var request = HTTPClientRequest(url: tokenURL)
         request.method = .POST
-        let credentials = Data("\(Self.formEncode(clientID)):\(Self.formEncode(clientSecret))".utf8)
-            .base64EncodedString()
-        request.headers.add(name: "Authorization", value: "Basic \(credentials)")
         request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
         request.headers.add(name: "Accept", value: "application/json")
-        var body = "grant_type=client_credentials"
-        if let scope { body += "&scope=" + Self.formEncode(scope) }
+        var body: String
+        switch grant {
+        case .clientCredentials(let clientID, let clientSecret, let scope):
+            let credentials = Data("\(Self.formEncode(clientID)):\(Self.formEncode(clientSecret))".utf8)
+                .base64EncodedString()
+            request.headers.add(name: "Authorization", value: "Basic \(credentials)")
+            body = "grant_type=client_credentials"
+            if let scope { body += "&scope=" + Self.formEncode(scope) }
+        case .jwtBearer(let assertion):
+            let signed: String
+            do {
+                signed = try await assertion()
+            } catch {
+                throw TokenError.refused(status: 0, "cannot sign the JWT assertion: \(type(of: error))")
+            }
+            body = "grant_type=" + Self.formEncode("urn:ietf:params:oauth:grant-type:jwt-bearer")
+            body += "&assertion=" + Self.formEncode(signed)
+        }
         request.body = .bytes(ByteBuffer(string: body))
         let started = clock()
         let response: HTTPClientResponse
@@ -160,4 +190,12 @@ public actor ClientCredentialsTokenProvider {
     struct ErrorAnswer: Decodable {
         var error: String
     }
+}
+
+/// Where an outbound call gets its bearer token.
+public protocol AccessTokenSource: Sendable {
+    /// A valid access token.
+    func token() async throws -> String
+    /// Forgets a token the API refused (HTTP 401), so the next ``token()`` fetches a new one.
+    func invalidate(_ token: String) async
 }

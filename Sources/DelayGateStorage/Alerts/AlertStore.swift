@@ -153,6 +153,16 @@ public enum AlertStore {
         return id
     }
 
+    /// Records where an alert's ticket was routed and why (JSON).
+    public static func setRouting(alertID: Int64, routing: String, in db: Database) throws {
+        try db.execute(sql: "UPDATE alerts SET routing = ? WHERE id = ?", arguments: [routing, alertID])
+    }
+
+    /// The routing decision of an alert (JSON), if its ticket was routed.
+    public static func routing(alertID: Int64, in db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT routing FROM alerts WHERE id = ?", arguments: [alertID])
+    }
+
     /// Alerts of a shipment, oldest first.
     public static func alerts(for key: ShipmentKey, in db: Database) throws -> [StoredAlert] {
         try StoredAlert.fetchAll(

@@ -203,6 +203,50 @@ public enum Migrations {
                     CREATE INDEX planned_actions_waiting ON planned_actions(id) WHERE state = 'planned';
                     """)
         }
+        migrator.registerMigration("v4-outbox") { db in
+            try db.execute(
+                sql: """
+                    -- What re-shipping and routing need from an order.
+                    ALTER TABLE orders ADD COLUMN items TEXT;
+                    ALTER TABLE orders ADD COLUMN customer_vip INTEGER NOT NULL DEFAULT 0;
+
+                    -- Which helpdesk group an alert's ticket was routed to, and why (JSON).
+                    ALTER TABLE alerts ADD COLUMN routing TEXT;
+
+                    -- One row per delivery to the outside world. Written in the transaction that
+                    -- records its alert; the dispatcher claims due rows with a lease.
+                    CREATE TABLE outbox (
+                        id INTEGER PRIMARY KEY,
+                        idempotency_key TEXT NOT NULL UNIQUE,
+                        alert_id INTEGER REFERENCES alerts(id),
+                        action TEXT NOT NULL,
+                        adapter TEXT NOT NULL,
+                        request TEXT NOT NULL,
+                        state TEXT NOT NULL DEFAULT 'pending'
+                            CHECK (state IN ('pending', 'in_flight', 'delivered', 'dead')),
+                        attempts INTEGER NOT NULL DEFAULT 0,
+                        next_attempt_at INTEGER NOT NULL,
+                        lease_expires_at INTEGER,
+                        last_status INTEGER,
+                        last_error TEXT,
+                        response TEXT,
+                        receipt TEXT,
+                        helpdesk_group TEXT,
+                        resolved_at INTEGER,
+                        created_at INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        delivered_at INTEGER
+                    );
+                    CREATE INDEX outbox_due ON outbox(adapter, next_attempt_at) WHERE state = 'pending';
+                    CREATE INDEX outbox_leases ON outbox(adapter, lease_expires_at) WHERE state = 'in_flight';
+                    CREATE INDEX outbox_by_state ON outbox(state, id);
+                    CREATE INDEX orders_by_customer ON orders(customer_id);
+                    CREATE INDEX alerts_by_order ON alerts(order_id);
+                    CREATE INDEX outbox_by_alert ON outbox(alert_id);
+                    CREATE INDEX outbox_open_tickets ON outbox(adapter, helpdesk_group)
+                        WHERE helpdesk_group IS NOT NULL AND resolved_at IS NULL AND state != 'dead';
+                    """)
+        }
         return migrator
     }
 }

@@ -24,8 +24,8 @@ public enum OrderStore {
                     id, customer_id, customer_name, customer_phone, customer_email, customer_app_user_id,
                     preferred_channel, customer_locale, destination_city, destination_region, destination_country,
                     value_amount, value_currency, promised_delivery_at, presale_supplier_eta,
-                    presale_promised_ship_at, is_return, updated_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    presale_promised_ship_at, is_return, updated_at, items, customer_vip)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 ON CONFLICT (id) DO UPDATE SET
                     customer_id = excluded.customer_id, customer_name = excluded.customer_name,
                     customer_phone = excluded.customer_phone, customer_email = excluded.customer_email,
@@ -36,7 +36,8 @@ public enum OrderStore {
                     value_currency = excluded.value_currency, promised_delivery_at = excluded.promised_delivery_at,
                     presale_supplier_eta = excluded.presale_supplier_eta,
                     presale_promised_ship_at = excluded.presale_promised_ship_at,
-                    is_return = excluded.is_return, updated_at = excluded.updated_at
+                    is_return = excluded.is_return, updated_at = excluded.updated_at, items = excluded.items,
+                    customer_vip = excluded.customer_vip
                 """,
             arguments: [
                 order.id, customer.id, customer.name, customer.phone, customer.email, customer.appUserID,
@@ -44,7 +45,7 @@ public enum OrderStore {
                 order.destination.country, "\(order.value.amount)", order.value.currency,
                 order.promisedDeliveryDate?.millisecondsSince1970, order.presale?.supplierETA.millisecondsSince1970,
                 order.presale?.promisedShipDate?.millisecondsSince1970, order.isReturn,
-                order.updatedAt.millisecondsSince1970,
+                order.updatedAt.millisecondsSince1970, try Self.itemsJSON(order.items), customer.isVIP,
             ])
         try db.execute(sql: "DELETE FROM order_shipments WHERE order_id = ?", arguments: [order.id])
         for key in order.shipments {
@@ -53,6 +54,10 @@ public enum OrderStore {
                 arguments: [order.id, key.carrier, key.trackingNumber])
         }
         return true
+    }
+
+    static func itemsJSON(_ items: [OrderItem]) throws -> String? {
+        items.isEmpty ? nil : String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
     }
 
     /// One order with its shipments.
@@ -91,7 +96,7 @@ extension Order {
                 id: row["customer_id"], name: row["customer_name"], phone: row["customer_phone"],
                 email: row["customer_email"], appUserID: row["customer_app_user_id"],
                 preferredChannel: ContactChannel(rawValue: row["preferred_channel"]) ?? .sms,
-                locale: row["customer_locale"]),
+                locale: row["customer_locale"], isVIP: row["customer_vip"]),
             destination: TrackingNode(
                 city: row["destination_city"], region: row["destination_region"], country: row["destination_country"]),
             value: Money(amount: amount, currency: row["value_currency"]),
@@ -103,6 +108,8 @@ extension Order {
                 )
             },
             isReturn: row["is_return"],
+            items: try (row["items"] as String?).map { try JSONDecoder().decode([OrderItem].self, from: Data($0.utf8)) }
+                ?? [],
             shipments: shipments,
             updatedAt: Date(millisecondsSince1970: row["updated_at"]))
     }

@@ -11,11 +11,12 @@ public struct OrderJSON: Decodable, Sendable {
     var promisedDeliveryDate: String?
     var presale: PresaleJSON?
     var isReturn: Bool?
+    var items: [ItemJSON]?
     var shipments: [ShipmentJSON]?
     var updatedAt: String
 
     enum CodingKeys: String, CodingKey {
-        case id, customer, destination, value, presale, shipments
+        case id, customer, destination, value, presale, shipments, items
         case promisedDeliveryDate = "promised_delivery_date"
         case isReturn = "is_return"
         case updatedAt = "updated_at"
@@ -29,9 +30,10 @@ public struct OrderJSON: Decodable, Sendable {
         var appUserID: String?
         var preferredChannel: ContactChannel?
         var locale: String?
+        var vip: Bool?
 
         enum CodingKeys: String, CodingKey {
-            case id, name, phone, email, locale
+            case id, name, phone, email, locale, vip
             case appUserID = "app_user_id"
             case preferredChannel = "preferred_channel"
         }
@@ -53,6 +55,12 @@ public struct OrderJSON: Decodable, Sendable {
         }
     }
 
+    struct ItemJSON: Decodable, Sendable {
+        var sku: String
+        var quantity: Int
+        var name: String?
+    }
+
     struct ShipmentJSON: Decodable, Sendable {
         var carrier: String
         var trackingNumber: String
@@ -66,6 +74,9 @@ public struct OrderJSON: Decodable, Sendable {
     /// The canonical order; dates without a time are the start of that day in `zone`.
     func order(zone: TimeZone) throws(FieldError) -> Order {
         guard !id.isEmpty else { throw FieldError("id: must not be empty") }
+        for (index, item) in (items ?? []).enumerated() where item.sku.isEmpty || item.quantity < 1 {
+            throw FieldError("items[\(index)]: needs a sku and a quantity of at least 1")
+        }
         guard let updated = try OwnJSONTime.instant(updatedAt, field: "updated_at", zone: zone) else {
             throw FieldError("updated_at: required")
         }
@@ -85,7 +96,7 @@ public struct OrderJSON: Decodable, Sendable {
             customer: Customer(
                 id: customer.id, name: customer.name, phone: customer.phone, email: customer.email,
                 appUserID: customer.appUserID, preferredChannel: customer.preferredChannel ?? .sms,
-                locale: customer.locale),
+                locale: customer.locale, isVIP: customer.vip ?? false),
             destination: TrackingNode(
                 city: destination?.city, region: destination?.region,
                 country: destination?.country.map(TimeZoneInference.normalizedCountryCode)),
@@ -94,6 +105,7 @@ public struct OrderJSON: Decodable, Sendable {
                 promisedDeliveryDate, field: "promised_delivery_date", zone: zone),
             presale: presaleValue,
             isReturn: isReturn ?? false,
+            items: (items ?? []).map { OrderItem(sku: $0.sku, quantity: $0.quantity, name: $0.name) },
             shipments: (shipments ?? []).map { ShipmentKey(carrier: $0.carrier, trackingNumber: $0.trackingNumber) },
             updatedAt: updated)
     }

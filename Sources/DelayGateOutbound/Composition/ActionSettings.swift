@@ -1,0 +1,298 @@
+import DelayGateConfig
+import Foundation
+import Mustache
+
+/// How alerts become deliveries: `config/actions.yaml` (see `docs/actions.md`).
+public struct ActionSettings: Sendable {
+    /// Which outbound adapter carries each channel.
+    public struct Channels: Sendable, Hashable {
+        public var sms: String?
+        public var push: String?
+        public var helpdesk: String?
+        public var voice: String?
+        public var erp: String?
+
+        public init(
+            sms: String? = nil, push: String? = nil, helpdesk: String? = nil, voice: String? = nil, erp: String? = nil
+        ) {
+            self.sms = sms
+            self.push = push
+            self.helpdesk = helpdesk
+            self.voice = voice
+            self.erp = erp
+        }
+
+        /// Every configured adapter name, with the key that names it.
+        public var named: [(key: String, adapter: String)] {
+            [("sms", sms), ("push", push), ("helpdesk", helpdesk), ("voice", voice), ("erp", erp)].compactMap { pair in
+                pair.1.map { (pair.0, $0) }
+            }
+        }
+    }
+
+    /// Exponential backoff with full jitter: attempt n waits a random time in
+    /// `0 ... min(cap, base × 2^(n-1))`; after `maxAttempts` a delivery is dead.
+    public struct Retry: Sendable, Hashable {
+        public var base: Duration
+        public var cap: Duration
+        public var maxAttempts: Int
+
+        /// 30 s doubling to an hour, 30 attempts: up to about a day before a delivery is dead.
+        public init(base: Duration = .seconds(30), cap: Duration = .seconds(3600), maxAttempts: Int = 30) {
+            self.base = base
+            self.cap = cap
+            self.maxAttempts = maxAttempts
+        }
+
+        /// The delay after failed attempt `attempt` (1-based), with full jitter from `random` in [0, 1).
+        public func delay(afterAttempt attempt: Int, random: Double) -> Duration {
+            let exponent = min(max(attempt - 1, 0), 40)
+            let ceiling = min(Double(cap.components.seconds), Double(base.components.seconds) * pow(2, Double(exponent)))
+            return .milliseconds(Int64(ceiling * 1000 * min(max(random, 0), 1)))
+        }
+
+        /// The longest total wait before a delivery is dead (every jitter at its ceiling).
+        public var worstCaseSpan: Duration {
+            (1..<max(maxAttempts, 1)).reduce(Duration.zero) { $0 + delay(afterAttempt: $1, random: 1) }
+        }
+    }
+
+    /// The dispatcher's pace.
+    public struct Dispatch: Sendable, Hashable {
+        /// How long a claimed delivery is reserved; after a crash it is retried once this passes.
+        public var lease: Duration
+        /// Per request.
+        public var timeout: Duration
+        /// Longest sleep between looks at the outbox.
+        public var maximumSleep: Duration
+
+        public init(lease: Duration = .seconds(60), timeout: Duration = .seconds(10), maximumSleep: Duration = .seconds(5)) {
+            self.lease = lease
+            self.timeout = timeout
+            self.maximumSleep = maximumSleep
+        }
+    }
+
+    public var channels: Channels
+    /// Mustache over `carrier`, `tracking_number`, `order_id`.
+    public var trackingLink: MustacheTemplate?
+    public var templates: TemplateSet
+    public var compensation: CompensationPolicy
+    public var routing: RoutingRules
+    public var retry: Retry
+    public var dispatch: Dispatch
+    /// Dates in messages are shown in this zone.
+    public var timeZone: TimeZone
+
+    public init(
+        channels: Channels, trackingLink: MustacheTemplate?, templates: TemplateSet, compensation: CompensationPolicy,
+        routing: RoutingRules, retry: Retry = Retry(), dispatch: Dispatch = Dispatch(),
+        timeZone: TimeZone = TimeZone(identifier: "Asia/Shanghai")!
+    ) {
+        self.channels = channels
+        self.trackingLink = trackingLink
+        self.templates = templates
+        self.compensation = compensation
+        self.routing = routing
+        self.retry = retry
+        self.dispatch = dispatch
+        self.timeZone = timeZone
+    }
+
+    // MARK: Loading
+
+    struct File: Decodable {
+        var channels: ChannelsFile?
+        var trackingLink: String?
+        var templatesDir: String?
+        var defaultLocale: String?
+        var timeZone: String?
+        var compensation: [CompensationFile]?
+        var routing: [RoutingFile]?
+        var retry: RetryFile?
+        var dispatcher: DispatcherFile?
+
+        enum CodingKeys: String, CodingKey {
+            case channels, compensation, routing, retry, dispatcher
+            case trackingLink = "tracking_link"
+            case templatesDir = "templates_dir"
+            case defaultLocale = "default_locale"
+            case timeZone = "time_zone"
+        }
+
+        struct ChannelsFile: Decodable {
+            var sms: String?
+            var push: String?
+            var helpdesk: String?
+            var voice: String?
+            var erp: String?
+        }
+
+        struct Match: Decodable {
+            var regions: [String]?
+            var levels: [String]?
+            var scenarios: [String]?
+            var minOrderValue: Double?
+            var vip: Bool?
+
+            enum CodingKeys: String, CodingKey {
+                case regions, levels, scenarios, vip
+                case minOrderValue = "min_order_value"
+            }
+        }
+
+        struct CompensationFile: Decodable {
+            var name: String?
+            var when: Match?
+            var offer: OfferFile
+        }
+
+        struct OfferFile: Decodable {
+            var kind: CompensationPolicy.Offer.Kind
+            var amount: Double?
+            var currency: String?
+        }
+
+        struct RoutingFile: Decodable {
+            var name: String?
+            var when: Match?
+            var groups: [String]
+        }
+
+        struct RetryFile: Decodable {
+            var baseSeconds: Int?
+            var capSeconds: Int?
+            var maxAttempts: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case baseSeconds = "base_seconds"
+                case capSeconds = "cap_seconds"
+                case maxAttempts = "max_attempts"
+            }
+        }
+
+        struct DispatcherFile: Decodable {
+            var leaseSeconds: Int?
+            var timeoutSeconds: Int?
+
+            enum CodingKeys: String, CodingKey {
+                case leaseSeconds = "lease_seconds"
+                case timeoutSeconds = "timeout_seconds"
+            }
+        }
+    }
+
+    static let levels: Set<String> = ["warning", "urgent", "extreme"]
+    static let scenarios: Set<String> = [
+        "dwell", "delivery_risk", "customs", "return_stall", "presale", "disruption", "lost_or_damaged",
+    ]
+
+    /// Reads `config/actions.yaml`; a missing file gives the defaults (templates from
+    /// `config/templates`). Relative paths are taken from the working directory.
+    public static func load(path: String, decoder: ConfigDecoder) throws(ConfigError) -> ActionSettings {
+        var file = File()
+        if FileManager.default.fileExists(atPath: path) {
+            let text: String
+            do {
+                text = try String(contentsOfFile: path, encoding: .utf8)
+            } catch {
+                throw ConfigError(file: path, message: "cannot read the file: \(error.localizedDescription)")
+            }
+            file = try decoder.decode(File.self, yaml: text, file: path)
+        }
+        return try settings(from: file, path: path)
+    }
+
+    static func settings(from file: File, path: String) throws(ConfigError) -> ActionSettings {
+        let channels = file.channels
+        var trackingLink: MustacheTemplate?
+        if let link = file.trackingLink {
+            do {
+                trackingLink = try MustacheTemplate(string: "{{% CONTENT_TYPE: TEXT}}" + link)
+            } catch {
+                throw ConfigError(file: path, key: "tracking_link", message: "not a valid mustache template: \(error)")
+            }
+        }
+        let locale = file.defaultLocale ?? "zh-CN"
+        let templates = try TemplateSet.load(directory: file.templatesDir ?? "config/templates", defaultLocale: locale)
+        var compensation: [CompensationPolicy.Rule] = []
+        for (index, entry) in (file.compensation ?? []).enumerated() {
+            try check(entry.when, key: "compensation[\(index)].when", path: path)
+            if entry.offer.kind == .coupon, entry.offer.amount == nil {
+                throw ConfigError(
+                    file: path, key: "compensation[\(index)].offer.amount", message: "a coupon needs an amount")
+            }
+            compensation.append(
+                CompensationPolicy.Rule(
+                    name: entry.name ?? "compensation[\(index)]", levels: entry.when?.levels.map(Set.init),
+                    scenarios: entry.when?.scenarios.map(Set.init), minimumOrderValue: entry.when?.minOrderValue.map(Self.decimal),
+                    vip: entry.when?.vip,
+                    offer: .init(
+                        kind: entry.offer.kind, amount: entry.offer.amount.map(Self.decimal), currency: entry.offer.currency
+                    )))
+        }
+        var routing: [RoutingRules.Rule] = []
+        for (index, entry) in (file.routing ?? []).enumerated() {
+            try check(entry.when, key: "routing[\(index)].when", path: path)
+            guard !entry.groups.isEmpty else {
+                throw ConfigError(file: path, key: "routing[\(index)].groups", message: "name at least one group")
+            }
+            routing.append(
+                RoutingRules.Rule(
+                    name: entry.name ?? "routing[\(index)]", regions: entry.when?.regions.map(Set.init),
+                    levels: entry.when?.levels.map(Set.init), scenarios: entry.when?.scenarios.map(Set.init),
+                    minimumOrderValue: entry.when?.minOrderValue.map(Self.decimal), vip: entry.when?.vip,
+                    groups: entry.groups))
+        }
+        var retry = Retry()
+        if let file = file.retry {
+            retry = Retry(
+                base: .seconds(try positive(file.baseSeconds ?? 30, key: "retry.base_seconds", path: path)),
+                cap: .seconds(try positive(file.capSeconds ?? 3600, key: "retry.cap_seconds", path: path)),
+                maxAttempts: try positive(file.maxAttempts ?? 30, key: "retry.max_attempts", path: path))
+        }
+        var dispatch = Dispatch()
+        if let file = file.dispatcher {
+            dispatch.lease = .seconds(try positive(file.leaseSeconds ?? 60, key: "dispatcher.lease_seconds", path: path))
+            dispatch.timeout = .seconds(
+                try positive(file.timeoutSeconds ?? 10, key: "dispatcher.timeout_seconds", path: path))
+            guard dispatch.timeout < dispatch.lease else {
+                throw ConfigError(
+                    file: path, key: "dispatcher.timeout_seconds",
+                    message: "must be shorter than lease_seconds, or a slow answer outlives its lease")
+            }
+        }
+        let zoneName = file.timeZone ?? "Asia/Shanghai"
+        guard let zone = TimeZone(identifier: zoneName) else {
+            throw ConfigError(file: path, key: "time_zone", message: "unknown time zone '\(zoneName)'")
+        }
+        return ActionSettings(
+            channels: Channels(
+                sms: channels?.sms, push: channels?.push, helpdesk: channels?.helpdesk, voice: channels?.voice,
+                erp: channels?.erp),
+            trackingLink: trackingLink, templates: templates, compensation: CompensationPolicy(rules: compensation),
+            routing: RoutingRules(rules: routing), retry: retry, dispatch: dispatch, timeZone: zone)
+    }
+
+    private static func check(_ match: File.Match?, key: String, path: String) throws(ConfigError) {
+        for level in match?.levels ?? [] where !levels.contains(level) {
+            throw ConfigError(
+                file: path, key: "\(key).levels", message: "unknown level '\(level)'; known: warning, urgent, extreme")
+        }
+        for scenario in match?.scenarios ?? [] where !scenarios.contains(scenario) {
+            throw ConfigError(
+                file: path, key: "\(key).scenarios",
+                message: "unknown scenario '\(scenario)'; known: \(scenarios.sorted().joined(separator: ", "))")
+        }
+    }
+
+    /// A configured amount as a decimal, rounded to the minor unit.
+    static func decimal(_ value: Double) -> Decimal {
+        Decimal(string: String(format: "%.2f", value), locale: Locale(identifier: "en_US_POSIX")) ?? Decimal(value)
+    }
+
+    private static func positive(_ value: Int, key: String, path: String) throws(ConfigError) -> Int {
+        guard value > 0 else { throw ConfigError(file: path, key: key, message: "expected a positive number") }
+        return value
+    }
+}

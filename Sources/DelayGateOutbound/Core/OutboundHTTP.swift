@@ -1,0 +1,175 @@
+import AsyncHTTPClient
+import DelayGateAdapters
+import Foundation
+import NIOCore
+import NIOHTTP1
+
+/// Sends outbound requests and classifies the answers the way the outbox needs.
+///
+/// - 2xx: delivered.
+/// - 429 and 503: transient, not retried before `Retry-After` (seconds or an HTTP date).
+/// - 408, other 5xx, timeouts and connection errors: transient.
+/// - 401 with an OAuth token source: the token is dropped and the request sent once more with a
+///   fresh one; a second 401 is permanent (the credentials are wrong: fix, then replay).
+/// - Any other 4xx: permanent, with the answer kept for the dead letter.
+public struct OutboundHTTP: Sendable {
+    /// An answer, with its body as text (bounded).
+    public struct Answer: Sendable, Hashable {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: String
+
+        public func header(_ name: String) -> String? {
+            headers.first { $0.0.lowercased() == name.lowercased() }?.1
+        }
+
+        public static func == (lhs: Answer, rhs: Answer) -> Bool {
+            lhs.status == rhs.status && lhs.body == rhs.body
+        }
+
+        public func hash(into hasher: inout Hasher) {
+            hasher.combine(status)
+            hasher.combine(body)
+        }
+    }
+
+    public let client: HTTPClient
+    public let timeout: TimeAmount
+    /// Largest answer body read; the rest is dropped.
+    public let maxAnswerBytes: Int
+    let clock: @Sendable () -> Date
+
+    public init(
+        client: HTTPClient = .shared, timeout: TimeAmount = .seconds(10), maxAnswerBytes: Int = 64 * 1024,
+        clock: @escaping @Sendable () -> Date = { Date() }
+    ) {
+        self.client = client
+        self.timeout = timeout
+        self.maxAnswerBytes = maxAnswerBytes
+        self.clock = clock
+    }
+
+    /// Sends `request` as it is. Throws on connection errors and timeouts.
+    public func send(_ request: OutboundRequest, timeout: TimeAmount? = nil) async throws -> Answer {
+        var outgoing = HTTPClientRequest(url: request.url)
+        outgoing.method = HTTPMethod(rawValue: request.method)
+        for header in request.headers { outgoing.headers.add(name: header.name, value: header.value) }
+        if let body = request.body { outgoing.body = .bytes(ByteBuffer(string: body)) }
+        let response = try await client.execute(outgoing, timeout: timeout ?? self.timeout)
+        var bytes = try await response.body.collect(upTo: .max)
+        let text = bytes.readString(length: min(bytes.readableBytes, maxAnswerBytes)) ?? ""
+        return Answer(
+            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: text)
+    }
+
+    /// Sends `request` with a bearer token from `tokens` (when given), once more with a fresh
+    /// token after a 401, and classifies the answer; `receipt` reads the created object's id
+    /// from a successful answer.
+    public func deliver(
+        _ request: OutboundRequest, tokens: (any AccessTokenSource)? = nil,
+        receipt: @Sendable (Answer) -> String? = { _ in nil }
+    ) async -> DeliveryOutcome {
+        await deliver(request, tokens: tokens, classify: { Self.classify($0, receipt: receipt) })
+    }
+
+    /// Like ``deliver(_:tokens:receipt:)`` with the adapter's own classification (for APIs that
+    /// report errors inside a 200 answer).
+    public func deliver(
+        _ request: OutboundRequest, tokens: (any AccessTokenSource)?, classify: @Sendable (Answer) -> DeliveryOutcome
+    ) async -> DeliveryOutcome {
+        var request = request
+        for attempt in 0..<2 {
+            var token: String?
+            if let tokens {
+                do {
+                    token = try await tokens.token()
+                } catch {
+                    return .transient(status: nil, retryAfter: nil, error: "no access token: \(error)")
+                }
+                request.setHeader("Authorization", "Bearer \(token!)")
+            }
+            let answer: Answer
+            do {
+                answer = try await send(request)
+            } catch {
+                return .transient(status: nil, retryAfter: nil, error: Self.describe(error))
+            }
+            if answer.status == 401, let tokens, let token, attempt == 0 {
+                await tokens.invalidate(token)
+                continue
+            }
+            return classify(answer)
+        }
+        return .permanent(status: 401, error: "refused twice with fresh credentials", response: nil)
+    }
+
+    /// The default classification of an answer.
+    public static func classify(_ answer: Answer, receipt: (Answer) -> String? = { _ in nil }) -> DeliveryOutcome {
+        switch answer.status {
+        case 200..<300:
+            return .delivered(status: answer.status, receipt: receipt(answer))
+        case 429, 503:
+            return .transient(
+                status: answer.status, retryAfter: retryAfter(answer.header("Retry-After")),
+                error: "HTTP \(answer.status)\(summary(answer.body))")
+        case 408, 500..<600:
+            return .transient(status: answer.status, retryAfter: nil, error: "HTTP \(answer.status)\(summary(answer.body))")
+        default:
+            return .permanent(
+                status: answer.status, error: "HTTP \(answer.status)\(summary(answer.body))", response: answer.body)
+        }
+    }
+
+    /// `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+    public static func retryAfter(_ value: String?, now: Date = Date()) -> Duration? {
+        guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
+        if let seconds = Int(value), seconds >= 0 { return .seconds(seconds) }
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "GMT")
+        formatter.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
+        guard let date = formatter.date(from: value) else { return nil }
+        return .milliseconds(max(0, Int64(date.timeIntervalSince(now) * 1000)))
+    }
+
+    /// The first 200 characters of an answer, phone numbers masked, for `last_error` and logs
+    /// (answers never carry our secrets, but may quote the customer's number).
+    static func summary(_ body: String) -> String {
+        let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
+        guard !trimmed.isEmpty else { return "" }
+        return ": " + Redaction.maskingPhoneNumbers(String(trimmed.prefix(200)))
+    }
+
+    static func describe(_ error: any Error) -> String {
+        if let error = error as? HTTPClientError {
+            if error == .deadlineExceeded || error == .readTimeout || error == .connectTimeout {
+                return "timed out"
+            }
+            return "connection failed: \(error)"
+        }
+        return "connection failed: \(type(of: error)) \(error)"
+    }
+}
+
+extension OutboundRequest {
+    /// Percent-encodes text for `application/x-www-form-urlencoded` bodies and query strings
+    /// (RFC 3986 unreserved characters kept; space as `%20`).
+    public static func formEncode(_ text: String) -> String {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~")
+        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    }
+
+    /// A form body from ordered pairs.
+    public static func formBody(_ pairs: [(String, String)]) -> String {
+        pairs.map { "\(formEncode($0.0))=\(formEncode($0.1))" }.joined(separator: "&")
+    }
+
+    /// JSON text of a value, keys sorted (stable for tests and idempotent replays).
+    public static func json(_ object: Any) -> String {
+        let data =
+            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
+            ?? Data("{}".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}

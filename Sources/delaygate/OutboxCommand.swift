@@ -1,0 +1,165 @@
+import ArgumentParser
+import DelayGateOutbound
+import DelayGateServer
+import DelayGateStorage
+import Foundation
+import GRDB
+
+struct OutboxCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "outbox",
+        abstract: "Inspect the outbox of deliveries (messages, tickets, callbacks, ERP actions) and replay dead letters.",
+        subcommands: [List.self, Replay.self])
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "List outbox deliveries, oldest first, with the state counts.",
+            discussion: "Example: delaygate outbox list --state dead")
+
+        @OptionGroup var options: ConfigOptions
+
+        @Option(help: "Only deliveries in this state: pending, in_flight, delivered or dead.")
+        var state: OutboxState?
+
+        @Option(help: "Show deliveries after this id (paging).")
+        var after: Int64 = 0
+
+        @Option(help: "Most deliveries to show.")
+        var limit: Int = 50
+
+        @Flag(help: "Print one JSON object per delivery (with the stored request and the answer) instead of a table.")
+        var json = false
+
+        func run() async throws {
+            guard limit > 0 else { throw ValidationError("--limit must be at least 1") }
+            let setup = try loadSetup(path: options.config, environment: ProcessInfo.processInfo.environment)
+            let database = try openExistingDatabase(setup)
+            let (rows, counts) = try await database.read { [state, after, limit] db in
+                (
+                    try OutboxStore.list(state: state, afterID: after, limit: limit, in: db),
+                    try OutboxStore.counts(in: db)
+                )
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+                for row in rows {
+                    print(String(decoding: try encoder.encode(OutboxRowJSON(row)), as: UTF8.self))
+                }
+                return
+            }
+            print(
+                OutboxState.allCases.map { "\($0.rawValue) \(counts[$0] ?? 0)" }.joined(separator: " · "))
+            guard !rows.isEmpty else {
+                print("no deliveries" + (state.map { " in state \($0.rawValue)" } ?? ""))
+                return
+            }
+            print(
+                pad("ID", 8) + pad("CREATED (UTC)", 25) + pad("ADAPTER", 16) + pad("ACTION", 24) + pad("STATE", 11)
+                    + pad("TRIES", 6) + "LAST ERROR / RECEIPT")
+            for row in rows {
+                let note = row.state == .delivered ? (row.receipt.map { "receipt \($0)" } ?? "") : (row.lastError ?? "")
+                let masked = Redaction.maskingPhoneNumbers(note)
+                print(
+                    pad(String(row.id), 8) + pad(iso(row.createdAt), 25) + pad(row.adapter, 16) + pad(row.action, 24)
+                        + pad(row.state.rawValue, 11) + pad(String(row.attempts), 6)
+                        + (masked.count > 100 ? String(masked.prefix(99)) + "…" : masked))
+            }
+        }
+    }
+
+    struct Replay: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Put dead deliveries back in the queue (for example after fixing an adapter's configuration).",
+            discussion: """
+                A replayed delivery keeps its idempotency key, so a receiver that already has it does \
+                not create it twice. The running gateway picks it up within its dispatcher's sleep \
+                (5 s at most). Examples: delaygate outbox replay 42; delaygate outbox replay --all-dead
+                """)
+
+        @OptionGroup var options: ConfigOptions
+
+        @Argument(help: "Ids of dead deliveries to replay.")
+        var ids: [Int64] = []
+
+        @Flag(help: "Replay every dead delivery.")
+        var allDead = false
+
+        func validate() throws {
+            if ids.isEmpty == !allDead {
+                throw ValidationError("give delivery ids or --all-dead (not both)")
+            }
+        }
+
+        func run() async throws {
+            let setup = try loadSetup(path: options.config, environment: ProcessInfo.processInfo.environment)
+            let database = try openExistingDatabase(setup)
+            let now = Date()
+            if allDead {
+                let count = try await database.write { db in try OutboxStore.replayAllDead(at: now, in: db) }
+                print("replayed \(count) dead deliver\(count == 1 ? "y" : "ies")")
+                return
+            }
+            let results = try await database.write { [ids] db in
+                try ids.map { ($0, try OutboxStore.replay(id: $0, at: now, in: db)) }
+            }
+            let missing = results.filter { !$0.1 }.map { String($0.0) }
+            let replayed = results.count - missing.count
+            print("replayed \(replayed) dead deliver\(replayed == 1 ? "y" : "ies")")
+            if !missing.isEmpty {
+                throw CLIError("Error: no dead delivery with id \(missing.joined(separator: ", "))")
+            }
+        }
+    }
+}
+
+extension OutboxState: ExpressibleByArgument {}
+
+/// An outbox row as a JSON line; phone numbers in errors are masked.
+struct OutboxRowJSON: Encodable {
+    var id: Int64
+    var idempotencyKey: String
+    var alertID: Int64?
+    var action: String
+    var adapter: String
+    var state: String
+    var attempts: Int
+    var nextAttemptAt: String
+    var lastStatus: Int?
+    var lastError: String?
+    var receipt: String?
+    var helpdeskGroup: String?
+    var createdAt: String
+    var deliveredAt: String?
+    var response: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, action, adapter, state, attempts, receipt, response
+        case idempotencyKey = "idempotency_key"
+        case alertID = "alert_id"
+        case nextAttemptAt = "next_attempt_at"
+        case lastStatus = "last_status"
+        case lastError = "last_error"
+        case helpdeskGroup = "helpdesk_group"
+        case createdAt = "created_at"
+        case deliveredAt = "delivered_at"
+    }
+
+    init(_ row: OutboxRow) {
+        id = row.id
+        idempotencyKey = row.idempotencyKey
+        alertID = row.alertID
+        action = row.action
+        adapter = row.adapter
+        state = row.state.rawValue
+        attempts = row.attempts
+        nextAttemptAt = iso(row.nextAttemptAt)
+        lastStatus = row.lastStatus
+        lastError = row.lastError.map(Redaction.maskingPhoneNumbers)
+        receipt = row.receipt
+        helpdeskGroup = row.helpdeskGroup
+        createdAt = iso(row.createdAt)
+        deliveredAt = row.deliveredAt.map(iso)
+        response = row.response.map(Redaction.maskingPhoneNumbers)
+    }
+}
