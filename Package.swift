@@ -182,6 +182,7 @@ let package = Package(
             name: "DelayGateMocks",
             dependencies: [
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Logging", package: "swift-log"),
@@ -276,6 +277,17 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        // The outbox end to end over real HTTP against the vendor mocks.
+        .testTarget(
+            name: "DelayGateOutboxTests",
+            dependencies: [
+                "DelayGateAdapters", "DelayGateAlerting", "DelayGateConfig", "DelayGateEngine", "DelayGateMocks",
+                "DelayGateModel", "DelayGateOutbound", "DelayGateOutbox", "DelayGateStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),

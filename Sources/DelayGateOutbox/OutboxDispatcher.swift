@@ -161,7 +161,9 @@ public final class OutboxDispatcher: Service, Sendable {
         let lease = dispatch.lease
         let names = wanted.map { ($0.0.name, $0.1) }
         let rows = try await writer.write { db in
-            try names.flatMap { name, limit in try OutboxStore.claim(adapter: name, limit: limit, now: now, lease: lease, in: db) }
+            try names.flatMap { name, limit in
+                try OutboxStore.claim(adapter: name, limit: limit, now: now, lease: lease, in: db)
+            }
         }
         inFlight.withLock { counts in
             for row in rows { counts[row.adapter, default: 0] += 1 }
@@ -193,20 +195,24 @@ public final class OutboxDispatcher: Service, Sendable {
         case .delivered(let status, let receipt):
             settled = .delivered
             change = { db in
-                try OutboxStore.markDelivered(id: row.id, attempt: attempt, status: status, receipt: receipt, at: now, in: db)
+                try OutboxStore.markDelivered(
+                    id: row.id, attempt: attempt, status: status, receipt: receipt, at: now, in: db)
             }
         case .transient(let status, let retryAfter, let error) where attempt < retry.maxAttempts:
             settled = .retried
             let wait = retryAfter ?? retry.delay(afterAttempt: attempt, random: random())
-            let next = now.addingTimeInterval(Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
+            let next = now.addingTimeInterval(
+                Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
             change = { db in
-                try OutboxStore.markRetry(id: row.id, attempt: attempt, next: next, status: status, error: error, at: now, in: db)
+                try OutboxStore.markRetry(
+                    id: row.id, attempt: attempt, next: next, status: status, error: error, at: now, in: db)
             }
         case .transient(let status, _, let error):
             settled = .dead
             let reason = "gave up after \(attempt) attempts: \(error)"
             change = { db in
-                try OutboxStore.markDead(id: row.id, attempt: attempt, status: status, error: reason, response: nil, at: now, in: db)
+                try OutboxStore.markDead(
+                    id: row.id, attempt: attempt, status: status, error: reason, response: nil, at: now, in: db)
             }
         case .permanent(let status, let error, let response):
             settled = .dead

@@ -40,7 +40,8 @@ public struct OutboxPlanner: ActionPlanner {
             routing = try route(recorded, in: db)
             if let routing {
                 try AlertStore.setRouting(
-                    alertID: recorded.alertID, routing: String(decoding: try JSONEncoder().encode(routing), as: UTF8.self),
+                    alertID: recorded.alertID,
+                    routing: String(decoding: try JSONEncoder().encode(routing), as: UTF8.self),
                     in: db)
             }
         }
@@ -55,7 +56,9 @@ public struct OutboxPlanner: ActionPlanner {
                     helpdeskGroup: delivery.channel == "helpdesk" ? delivery.message.group : nil)
                 guard let name = delivery.adapter, let adapter = catalog.adapter(named: name) else {
                     let problem =
-                        delivery.adapter.map { "outbound adapter '\($0)' (channel \(delivery.channel)) is not configured" }
+                        delivery.adapter.map {
+                            "outbound adapter '\($0)' (channel \(delivery.channel)) is not configured"
+                        }
                         ?? "no outbound adapter is configured for channel \(delivery.channel) in config/actions.yaml"
                     try OutboxStore.enqueueUndeliverable(row, error: problem, at: recorded.raisedAt, in: db)
                     continue
@@ -85,7 +88,8 @@ public struct OutboxPlanner: ActionPlanner {
                 orderValue: order?.value.amount, vip: order?.customer.isVIP ?? false)
         else {
             return RoutingDecision(
-                group: nil, rule: nil, openTickets: [:], reason: "no routing rule matched; the helpdesk's default applies")
+                group: nil, rule: nil, openTickets: [:],
+                reason: "no routing rule matched; the helpdesk's default applies")
         }
         let adapter = composer.settings.channels.helpdesk ?? ""
         let open = try OutboxStore.openTickets(adapter: adapter, in: db).filter { rule.groups.contains($0.key) }

@@ -79,7 +79,8 @@ public struct GatewaySetup: Sendable {
     }
 
     /// Each channel must name an outbound adapter that exists and can carry it.
-    static func checkChannels(_ settings: ActionSettings, _ catalog: OutboundCatalog, file: String) throws(ConfigError) {
+    static func checkChannels(_ settings: ActionSettings, _ catalog: OutboundCatalog, file: String) throws(ConfigError)
+    {
         let purposes: [String: OutboundMessage.Purpose] = [
             "sms": .customerNotice, "push": .customerNotice, "helpdesk": .ticket, "voice": .voiceCallback,
             "erp": .alternativeFulfilment,

@@ -56,7 +56,8 @@ struct CheckCommand: AsyncParsableCommand {
             print(
                 "actions from \(config.actionsFile): \(channels.isEmpty ? "no channels" : channels); "
                     + "\(actions.compensation.rules.count) compensation rule(s), \(actions.routing.rules.count) routing rule(s); "
-                    + "retries up to \(actions.retry.maxAttempts) attempts over at most \(span / 3600) h \(span % 3600 / 60) min")
+                    + "retries up to \(actions.retry.maxAttempts) attempts over at most \(span / 3600) h \(span % 3600 / 60) min"
+            )
         }
         for warning in setup.warnings {
             print("warning: \(warning)")

@@ -8,7 +8,8 @@ import GRDB
 struct OutboxCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "outbox",
-        abstract: "Inspect the outbox of deliveries (messages, tickets, callbacks, ERP actions) and replay dead letters.",
+        abstract:
+            "Inspect the outbox of deliveries (messages, tickets, callbacks, ERP actions) and replay dead letters.",
         subcommands: [List.self, Replay.self])
 
     struct List: AsyncParsableCommand {

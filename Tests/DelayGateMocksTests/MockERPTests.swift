@@ -2,6 +2,7 @@ import AsyncHTTPClient
 import DelayGateMocks
 import Foundation
 import NIOCore
+import NIOHTTP1
 import Testing
 
 @Suite("MockERP")

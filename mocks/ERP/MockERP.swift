@@ -3,11 +3,13 @@ import Hummingbird
 import NIOCore
 import Synchronization
 
-/// A stand-in ERP: an OAuth 2.0 token endpoint (client credentials, RFC 6749) and a paged
-/// orders API in the shape DelayGate's `erp-poll` kind reads (`docs/erp-poll.md`).
+/// A stand-in ERP: an OAuth 2.0 token endpoint (client credentials, RFC 6749), a paged
+/// orders API in the shape DelayGate's `erp-poll` kind reads (`docs/erp-poll.md`), and the actions
+/// DelayGate may take: a stock lookup per warehouse and fulfilment requests (`MockERP+Actions.swift`).
 ///
 /// It records what it receives and injects faults on demand: transient 503s, tokens that stop
-/// working before their stated expiry, a token endpoint that fails.
+/// working before their stated expiry, a token endpoint that fails, and the shared `FaultPlan` on
+/// fulfilment requests.
 public final class MockERP: Sendable {
     public struct Faults: Sendable {
         /// Every n-th orders request is answered 503 with `Retry-After: 0`.
@@ -51,7 +53,8 @@ public final class MockERP: Sendable {
     public let clientID: String
     public let clientSecret: String
     public let tokenLifetime: Int
-    private let state: Mutex<StateBox>
+    let state: Mutex<StateBox>
+    let actions = MockRecorder<ActionRequest, FulfilmentRequest, ActionState>(extra: ActionState())
 
     /// `[String: Any]` is not Sendable; the mutex is the only way in.
     struct StateBox: @unchecked Sendable {
@@ -97,11 +100,18 @@ public final class MockERP: Sendable {
         state.withLock { $0.value.faults = faults }
     }
 
-    /// The mock's routes: `POST /oauth/token`, `GET /api/orders`.
-    public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+    /// Adds `POST /oauth/token`, `GET /api/orders`, `GET /api/warehouses/{code}/stock`,
+    /// `POST /api/fulfilment-requests` and `GET /api/fulfilment-requests/{id}`.
+    public func register(on router: some RouterMethods<MockRequestContext>) {
         router.post("oauth/token") { request, _ in try await self.token(request) }
         router.get("api/orders") { request, _ in self.orders(request) }
+        registerActions(on: router)
+    }
+
+    /// A router with only this mock's routes.
+    public func router() -> Router<MockRequestContext> {
+        let router = Router(context: MockRequestContext.self)
+        register(on: router)
         return router
     }
 
@@ -134,7 +144,7 @@ public final class MockERP: Sendable {
             return response
         }
         let token = "tok-" + UUID().uuidString
-        state.withLock { $0.value.validTokens.insert(token) }
+        _ = state.withLock { $0.value.validTokens.insert(token) }
         return Self.json(.ok, ["access_token": token, "token_type": "Bearer", "expires_in": tokenLifetime])
     }
 

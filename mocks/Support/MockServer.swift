@@ -8,11 +8,14 @@ import ServiceLifecycle
 /// ```swift
 /// try await MockServer.run(router) { baseURL in … "\(baseURL)/oauth/token" … }
 /// ```
+///
+/// Any router whose context is built from the application's source works: the mocks'
+/// `Router<MockRequestContext>` (several mocks registered on one) and a plain `Router<BasicRequestContext>`.
 public enum MockServer {
-    public static func run<Value: Sendable>(
-        _ router: Router<BasicRequestContext>,
+    public static func run<Context: RequestContext, Value: Sendable>(
+        _ router: Router<Context>,
         _ body: @Sendable (_ baseURL: String) async throws -> Value
-    ) async throws -> Value {
+    ) async throws -> Value where Context.Source == ApplicationRequestContextSource {
         let (ports, continuation) = AsyncStream.makeStream(of: Int.self)
         var logger = Logger(label: "delaygate.mock")
         logger.logLevel = .warning

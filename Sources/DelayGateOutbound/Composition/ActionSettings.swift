@@ -47,7 +47,8 @@ public struct ActionSettings: Sendable {
         /// The delay after failed attempt `attempt` (1-based), with full jitter from `random` in [0, 1).
         public func delay(afterAttempt attempt: Int, random: Double) -> Duration {
             let exponent = min(max(attempt - 1, 0), 40)
-            let ceiling = min(Double(cap.components.seconds), Double(base.components.seconds) * pow(2, Double(exponent)))
+            let ceiling = min(
+                Double(cap.components.seconds), Double(base.components.seconds) * pow(2, Double(exponent)))
             return .milliseconds(Int64(ceiling * 1000 * min(max(random, 0), 1)))
         }
 
@@ -66,7 +67,9 @@ public struct ActionSettings: Sendable {
         /// Longest sleep between looks at the outbox.
         public var maximumSleep: Duration
 
-        public init(lease: Duration = .seconds(60), timeout: Duration = .seconds(10), maximumSleep: Duration = .seconds(5)) {
+        public init(
+            lease: Duration = .seconds(60), timeout: Duration = .seconds(10), maximumSleep: Duration = .seconds(5)
+        ) {
             self.lease = lease
             self.timeout = timeout
             self.maximumSleep = maximumSleep
@@ -190,7 +193,7 @@ public struct ActionSettings: Sendable {
     /// Reads `config/actions.yaml`; a missing file gives the defaults (templates from
     /// `config/templates`). Relative paths are taken from the working directory.
     public static func load(path: String, decoder: ConfigDecoder) throws(ConfigError) -> ActionSettings {
-        var file = File()
+        let file = File()
         if FileManager.default.fileExists(atPath: path) {
             let text: String
             do {
@@ -198,9 +201,14 @@ public struct ActionSettings: Sendable {
             } catch {
                 throw ConfigError(file: path, message: "cannot read the file: \(error.localizedDescription)")
             }
-            file = try decoder.decode(File.self, yaml: text, file: path)
+            return try parse(yaml: text, path: path, decoder: decoder)
         }
         return try settings(from: file, path: path)
+    }
+
+    /// Reads the settings from the text of an actions file (`path` names it in errors).
+    public static func parse(yaml: String, path: String, decoder: ConfigDecoder) throws(ConfigError) -> ActionSettings {
+        try settings(from: try decoder.decode(File.self, yaml: yaml, file: path), path: path)
     }
 
     static func settings(from file: File, path: String) throws(ConfigError) -> ActionSettings {
@@ -225,10 +233,12 @@ public struct ActionSettings: Sendable {
             compensation.append(
                 CompensationPolicy.Rule(
                     name: entry.name ?? "compensation[\(index)]", levels: entry.when?.levels.map(Set.init),
-                    scenarios: entry.when?.scenarios.map(Set.init), minimumOrderValue: entry.when?.minOrderValue.map(Self.decimal),
+                    scenarios: entry.when?.scenarios.map(Set.init),
+                    minimumOrderValue: entry.when?.minOrderValue.map(Self.decimal),
                     vip: entry.when?.vip,
                     offer: .init(
-                        kind: entry.offer.kind, amount: entry.offer.amount.map(Self.decimal), currency: entry.offer.currency
+                        kind: entry.offer.kind, amount: entry.offer.amount.map(Self.decimal),
+                        currency: entry.offer.currency
                     )))
         }
         var routing: [RoutingRules.Rule] = []
@@ -253,7 +263,8 @@ public struct ActionSettings: Sendable {
         }
         var dispatch = Dispatch()
         if let file = file.dispatcher {
-            dispatch.lease = .seconds(try positive(file.leaseSeconds ?? 60, key: "dispatcher.lease_seconds", path: path))
+            dispatch.lease = .seconds(
+                try positive(file.leaseSeconds ?? 60, key: "dispatcher.lease_seconds", path: path))
             dispatch.timeout = .seconds(
                 try positive(file.timeoutSeconds ?? 10, key: "dispatcher.timeout_seconds", path: path))
             guard dispatch.timeout < dispatch.lease else {

@@ -29,7 +29,8 @@ public struct CompensationPolicy: Sendable, Hashable {
             case .none: return zh ? "无补偿" : "no compensation"
             case .coupon: return zh ? "\(money) 优惠券" : "a \(money) coupon"
             case .refundShipping: return zh ? "退还运费" : "a refund of the shipping fee"
-            case .reshipOrRefund: return zh ? "补发或全额退款（由客户选择）" : "a re-shipment or a full refund, as the customer prefers"
+            case .reshipOrRefund:
+                return zh ? "补发或全额退款（由客户选择）" : "a re-shipment or a full refund, as the customer prefers"
             }
         }
     }
@@ -70,8 +71,12 @@ public struct CompensationPolicy: Sendable, Hashable {
     }
 
     /// The offer and the rule that gave it (no offer when nothing matches).
-    public func offer(level: String, scenario: String, orderValue: Decimal?, vip: Bool) -> (offer: Offer, rule: String?) {
-        guard let rule = rules.first(where: { $0.matches(level: level, scenario: scenario, orderValue: orderValue, vip: vip) })
+    public func offer(level: String, scenario: String, orderValue: Decimal?, vip: Bool) -> (offer: Offer, rule: String?)
+    {
+        guard
+            let rule = rules.first(where: {
+                $0.matches(level: level, scenario: scenario, orderValue: orderValue, vip: vip)
+            })
         else { return (Offer(kind: .none), nil) }
         return (rule.offer, rule.name)
     }

@@ -174,7 +174,8 @@ public struct MessageComposer: Sendable {
 
     static func locale(_ preferred: String?, default fallback: String) -> String {
         guard let preferred, !preferred.isEmpty else { return fallback }
-        return preferred.lowercased().hasPrefix("zh") ? "zh-CN" : (preferred.lowercased().hasPrefix("en") ? "en" : fallback)
+        return preferred.lowercased().hasPrefix("zh")
+            ? "zh-CN" : (preferred.lowercased().hasPrefix("en") ? "en" : fallback)
     }
 
     static func priority(_ level: String) -> OutboundMessage.Priority {
@@ -194,7 +195,8 @@ public struct MessageComposer: Sendable {
     }
 
     /// The template values. Strings are also the custom-field values adapters can map.
-    func values(facts: AlertFacts, history: CustomerHistory, routing: RoutingDecision?, locale: String) -> [String: Any] {
+    func values(facts: AlertFacts, history: CustomerHistory, routing: RoutingDecision?, locale: String) -> [String: Any]
+    {
         let zh = locale.hasPrefix("zh")
         var values: [String: Any] = [
             "alert_id": String(facts.alertID),
@@ -235,7 +237,8 @@ public struct MessageComposer: Sendable {
         if let order = facts.order {
             let customer = order.customer
             values["order_id"] = order.id
-            values["order_value"] = "\(order.value.currency) \(NSDecimalNumber(decimal: order.value.amount).stringValue)"
+            values["order_value"] =
+                "\(order.value.currency) \(NSDecimalNumber(decimal: order.value.amount).stringValue)"
             values["order_amount"] = NSDecimalNumber(decimal: order.value.amount).stringValue
             values["currency"] = order.value.currency
             values["customer_name"] = customer.name ?? (zh ? "客户" : "customer")
@@ -245,7 +248,9 @@ public struct MessageComposer: Sendable {
             values["customer_vip"] = customer.isVIP
             values["destination"] = [order.destination.region, order.destination.city].compactMap { $0 }
                 .joined(separator: " ")
-            values["items"] = order.items.map { ["sku": $0.sku, "quantity": String($0.quantity), "name": $0.name ?? $0.sku] }
+            values["items"] = order.items.map {
+                ["sku": $0.sku, "quantity": String($0.quantity), "name": $0.name ?? $0.sku]
+            }
         }
         values["history_orders"] = String(history.orders)
         values["history_alerts"] = String(history.alerts)

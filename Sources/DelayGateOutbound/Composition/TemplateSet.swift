@@ -30,7 +30,8 @@ public struct TemplateSet: Sendable {
         do {
             names = try FileManager.default.contentsOfDirectory(atPath: directory).filter { $0.hasSuffix(".mustache") }
         } catch {
-            throw ConfigError(file: directory, message: "cannot read the templates folder: \(error.localizedDescription)")
+            throw ConfigError(
+                file: directory, message: "cannot read the templates folder: \(error.localizedDescription)")
         }
         var templates: [String: MustacheTemplate] = [:]
         for name in names {

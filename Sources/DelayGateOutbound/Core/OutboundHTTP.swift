@@ -113,7 +113,8 @@ public struct OutboundHTTP: Sendable {
                 status: answer.status, retryAfter: retryAfter(answer.header("Retry-After")),
                 error: "HTTP \(answer.status)\(summary(answer.body))")
         case 408, 500..<600:
-            return .transient(status: answer.status, retryAfter: nil, error: "HTTP \(answer.status)\(summary(answer.body))")
+            return .transient(
+                status: answer.status, retryAfter: nil, error: "HTTP \(answer.status)\(summary(answer.body))")
         default:
             return .permanent(
                 status: answer.status, error: "HTTP \(answer.status)\(summary(answer.body))", response: answer.body)

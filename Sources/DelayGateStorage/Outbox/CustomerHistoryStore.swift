@@ -26,7 +26,8 @@ public enum CustomerHistoryStore {
     public static func summary(customerID: String, excludingAlert alertID: Int64, recentLimit: Int = 5, in db: Database)
         throws -> Summary
     {
-        let orders = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM orders WHERE customer_id = ?", arguments: [customerID])
+        let orders = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM orders WHERE customer_id = ?", arguments: [customerID])
         let alerts = try Int.fetchOne(
             db,
             sql: """

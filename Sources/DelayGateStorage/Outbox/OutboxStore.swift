@@ -297,8 +297,10 @@ public enum OutboxStore {
     public static func backlog(in db: Database) throws -> [OutboxState: Int] {
         var counts: [OutboxState: Int] = [.pending: 0, .inFlight: 0, .dead: 0]
         for row in try Row.fetchAll(
-            db, sql: "SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'in_flight', 'dead') GROUP BY state")
-        {
+            db,
+            sql:
+                "SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'in_flight', 'dead') GROUP BY state"
+        ) {
             if let state = OutboxState(rawValue: row["state"]) { counts[state] = row["n"] }
         }
         return counts

@@ -132,7 +132,8 @@ public struct AliyunSMSAdapter: OutboundAdapter {
         switch (answer.status, code) {
         case (200, "OK"):
             return .delivered(status: 200, receipt: JSONPath.string(answer.body, ["BizId"]))
-        case (_, let code?) where code.hasPrefix("Throttling") || code == "isv.BUSINESS_LIMIT_CONTROL"
+        case (_, let code?)
+        where code.hasPrefix("Throttling") || code == "isv.BUSINESS_LIMIT_CONTROL"
             || code == "SignatureNonceUsed" || code == "ServiceUnavailable" || code == "InternalError":
             return .transient(status: answer.status, retryAfter: nil, error: "Aliyun \(code): \(message)")
         case (200, let code?):

@@ -58,7 +58,9 @@ public enum FCMPushKind: OutboundAdapterKind {
             } catch {
                 throw ConfigError(
                     file: file.path, key: "service_account",
-                    message: "\(configuration.serviceAccount): \(error is RenderError ? "\(error)" : "the private key is not a PEM RSA key")")
+                    message:
+                        "\(configuration.serviceAccount): \(error is RenderError ? "\(error)" : "the private key is not a PEM RSA key")"
+                )
             }
             projectID = projectID ?? account.projectID
         }
@@ -67,12 +69,14 @@ public enum FCMPushKind: OutboundAdapterKind {
                 file: file.path, key: "project_id", message: "required while the service account is not set")
         }
         guard let project = projectID else {
-            throw ConfigError(file: file.path, key: "project_id", message: "the key file names no project; give project_id")
+            throw ConfigError(
+                file: file.path, key: "project_id", message: "the key file names no project; give project_id")
         }
         return FCMPushAdapter(
             name: file.name,
             sendURL: "\(OutboundSettings.base(base))/v1/projects/\(project)/messages:send", tokens: tokens,
-            missingSecrets: missing, concurrency: try OutboundSettings.concurrency(configuration.concurrency, file: file))
+            missingSecrets: missing,
+            concurrency: try OutboundSettings.concurrency(configuration.concurrency, file: file))
     }
 }
 

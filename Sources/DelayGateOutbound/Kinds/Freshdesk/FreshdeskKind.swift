@@ -74,7 +74,8 @@ public enum FreshdeskKind: OutboundAdapterKind {
             name: file.name, baseURL: OutboundSettings.base(configuration.baseURL), apiKey: key,
             source: ticket?.source ?? 2, status: status, keyField: keyField, tags: ticket?.tags ?? ["delaygate"],
             redFlagTag: ticket?.redFlagTag ?? "delaygate_red_flag", customFields: ticket?.customFields ?? [:],
-            missingSecrets: missing, concurrency: try OutboundSettings.concurrency(configuration.concurrency, file: file))
+            missingSecrets: missing,
+            concurrency: try OutboundSettings.concurrency(configuration.concurrency, file: file))
     }
 }
 

@@ -82,7 +82,8 @@ public enum GenericHTTPKind: OutboundAdapterKind {
         }
         return GenericHTTPAdapter(
             name: file.name, url: configuration.url, method: method,
-            purposes: Set(configuration.purposes ?? [.customerNotice, .ticket, .voiceCallback, .alternativeFulfilment]),
+            purposes: Set(
+                configuration.purposes ?? [.customerNotice, .ticket, .voiceCallback, .alternativeFulfilment]),
             headers: (configuration.headers ?? [:]).sorted { $0.key < $1.key }.map { .init($0.key, $0.value) },
             contentType: configuration.contentType ?? "application/json", template: template, bearer: bearer,
             tokens: tokens, missingSecrets: missing,

@@ -50,7 +50,8 @@ public enum TwilioSMSKind: OutboundAdapterKind {
         case (let from?, nil): sender = ("From", from)
         case (nil, let service?): sender = ("MessagingServiceSid", service)
         default:
-            throw ConfigError(file: file.path, key: "from", message: "give exactly one of from or messaging_service_sid")
+            throw ConfigError(
+                file: file.path, key: "from", message: "give exactly one of from or messaging_service_sid")
         }
         return TwilioSMSAdapter(
             name: file.name, account: account, sender: sender, missingSecrets: missing,
@@ -72,7 +73,8 @@ public struct TwilioSMSAdapter: OutboundAdapter {
         guard let phone = message.recipient.phone, TwilioAccount.isE164(phone) else {
             throw RenderError("an SMS needs the customer's phone number in E.164 form")
         }
-        return account.request("Messages", [("To", phone), sender, ("Body", message.body)], key: message.idempotencyKey)
+        return account.request(
+            "Messages", [("To", phone), sender, ("Body", message.body)], key: message.idempotencyKey)
     }
 
     public func deliver(_ request: OutboundRequest, idempotencyKey: String, using http: OutboundHTTP) async

@@ -111,7 +111,8 @@ public struct VoiceCallbackAdapter: OutboundAdapter {
         case .twilio(let account, let from):
             let language = message.recipient.locale.hasPrefix("zh") ? "zh-CN" : "en-US"
             let twiml = "<Response><Say language=\"\(language)\">\(Self.xmlEscape(message.body))</Say></Response>"
-            return account.request("Calls", [("To", phone), ("From", from), ("Twiml", twiml)], key: message.idempotencyKey)
+            return account.request(
+                "Calls", [("To", phone), ("From", from), ("Twiml", twiml)], key: message.idempotencyKey)
         }
     }
 

@@ -77,11 +77,13 @@ public enum ZendeskKind: OutboundAdapterKind {
             guard let email = auth.email, !email.isEmpty else {
                 throw ConfigError(file: file.path, key: "auth.email", message: "API token auth needs the agent's email")
             }
-            credential = OutboundSettings.secret(token, decoder.environment, missing: &missing).map {
-                .basic("\(email)/token:\($0)")
-            } ?? .none
+            credential =
+                OutboundSettings.secret(token, decoder.environment, missing: &missing).map {
+                    .basic("\(email)/token:\($0)")
+                } ?? .none
         case (nil, let token?, nil):
-            credential = OutboundSettings.secret(token, decoder.environment, missing: &missing).map { .bearer($0) }
+            credential =
+                OutboundSettings.secret(token, decoder.environment, missing: &missing).map { .bearer($0) }
                 ?? .none
         case (nil, nil, let oauth?):
             let (tokens, absent) = try oauth.provider(file: file, key: "auth.oauth", environment: decoder.environment)
@@ -89,7 +91,8 @@ public enum ZendeskKind: OutboundAdapterKind {
             credential = tokens.map { .oauth($0) } ?? .none
         default:
             throw ConfigError(
-                file: file.path, key: "auth", message: "give exactly one of api_token (with email), bearer_token or oauth")
+                file: file.path, key: "auth",
+                message: "give exactly one of api_token (with email), bearer_token or oauth")
         }
         let ticket = configuration.ticket
         return ZendeskAdapter(
