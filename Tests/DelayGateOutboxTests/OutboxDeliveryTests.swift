@@ -271,3 +271,43 @@ struct OutboxDeliveryTests {
         }
     }
 }
+
+@Suite("Outbound OAuth and alternative fulfilment")
+struct AlternativeFulfilmentTests {
+    /// Enqueues a re-ship for `orderID` as the planner would.
+    static func enqueueReship(_ orderID: String, catalog: OutboundCatalog, replay: EngineReplay) async throws {
+        let adapter = try #require(catalog.adapter(named: "erp"))
+        let message = OutboundMessage(
+            purpose: .alternativeFulfilment, idempotencyKey: "episode:\(orderID):extreme:alternative_fulfilment",
+            recipient: .init(), body: "route closed", level: "extreme", scenario: "disruption",
+            fulfilment: .init(
+                orderID: orderID, lines: [.init(sku: "SKU-KETTLE", quantity: 1)], destinationRegion: "浙江"))
+        let request = try adapter.render(message).encoded()
+        try await replay.writer.write { db in
+            try OutboxStore.enqueue(
+                NewDelivery(
+                    idempotencyKey: message.idempotencyKey, alertID: nil, action: "alternative_fulfilment",
+                    adapter: "erp", request: request), at: at(hours: 1), in: db)
+        }
+    }
+
+    @Test("re-ships from the nearest warehouse with stock; a token revoked mid-run costs one refresh and no delivery")
+    func tokenExpiresMidRun() async throws {
+        let world = OutboxDeliveryTests.World()
+        world.erp.setStock(warehouse: "SH01", sku: "SKU-KETTLE", available: 0)
+        world.erp.setStock(warehouse: "GZ01", sku: "SKU-KETTLE", available: 5)
+        try await world.run { replay, dispatcher, catalog in
+            try await Self.enqueueReship("SO-1", catalog: catalog, replay: replay)
+            #expect(try await dispatcher.drain(now: at(hours: 1)).delivered == 1)
+            #expect(world.erp.tokenRequests == 1)
+            // Shanghai is nearer to 浙江 but has none: Guangzhou ships.
+            #expect(world.erp.created.map(\.warehouse) == ["GZ01"])
+
+            world.erp.revokeTokens()
+            try await Self.enqueueReship("SO-2", catalog: catalog, replay: replay)
+            #expect(try await dispatcher.drain(now: at(hours: 2)).delivered == 1)
+            #expect(world.erp.tokenRequests == 2)
+            #expect(world.erp.created.map(\.orderID) == ["SO-1", "SO-2"])
+        }
+    }
+}
