@@ -251,6 +251,23 @@ let package = Package(
             path: "Benchmarks/AlertBenchmark",
             swiftSettings: swiftSettings
         ),
+        // `swift run -c release outbox-benchmark`: dispatcher deliveries/s to a loopback receiver; claim cost.
+        .executableTarget(
+            name: "outbox-benchmark",
+            dependencies: [
+                "DelayGateConfig",
+                "DelayGateMocks",
+                "DelayGateOutbound",
+                "DelayGateOutbox",
+                "DelayGateStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            path: "Benchmarks/OutboxBenchmark",
+            swiftSettings: swiftSettings
+        ),
         // `swift run -c release pipeline-benchmark`: per-stage costs of the ingest pipeline.
         .executableTarget(
             name: "pipeline-benchmark",

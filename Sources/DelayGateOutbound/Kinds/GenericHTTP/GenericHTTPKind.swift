@@ -142,6 +142,7 @@ public struct GenericHTTPAdapter: OutboundAdapter {
     {
         if !missingSecrets.isEmpty { return waitingForSecrets(missingSecrets) }
         var request = request
+        request.setHeader("Idempotency-Key", idempotencyKey)
         if let bearer { request.setHeader("Authorization", "Bearer \(bearer)") }
         return await http.deliver(request, tokens: tokens)
     }

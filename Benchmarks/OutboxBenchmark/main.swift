@@ -1,0 +1,103 @@
+// `swift run -c release outbox-benchmark [deliveries] [concurrency]`: how fast the dispatcher
+// delivers to a loopback receiver (the generic-http kind against the mock receiver), and what a
+// claim costs as the queue grows.
+
+import DelayGateConfig
+import DelayGateMocks
+import DelayGateOutbound
+import DelayGateOutbox
+import DelayGateStorage
+import Foundation
+import GRDB
+import Hummingbird
+import Logging
+import ServiceLifecycle
+
+let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
+let deliveries = arguments.first ?? 20_000
+let concurrency = arguments.dropFirst().first ?? 64
+
+let folder = FileManager.default.temporaryDirectory.appendingPathComponent("outbox-benchmark-\(UUID().uuidString)")
+try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+defer { try? FileManager.default.removeItem(at: folder) }
+
+let receiver = MockHTTPReceiver()
+let router = Router(context: MockRequestContext.self)
+receiver.register(on: router)
+
+func timed<T>(_ work: () async throws -> T) async rethrows -> (T, Duration) {
+    let start = ContinuousClock.now
+    let value = try await work()
+    return (value, ContinuousClock.now - start)
+}
+
+func seconds(_ duration: Duration) -> Double {
+    Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+}
+
+try await MockServer.run(router) { baseURL in
+    let adapterFolder = folder.appendingPathComponent("outbound")
+    try FileManager.default.createDirectory(at: adapterFolder, withIntermediateDirectories: true)
+    try """
+    kind: generic-http
+    url: \(baseURL)/hooks/benchmark
+    concurrency: \(concurrency)
+    """.write(to: adapterFolder.appendingPathComponent("hook.yaml"), atomically: true, encoding: .utf8)
+    let loaded = OutboundCatalog.load(directory: adapterFolder.path, environment: [:])
+    if let error = loaded.errors.first { throw error }
+    let adapter = loaded.catalog.adapter(named: "hook")!
+    let database = try GatewayDatabase.open(at: folder.appendingPathComponent("outbox.sqlite").path)
+    let requests = try (0..<deliveries).map { index in
+        try adapter.render(
+            OutboundMessage(
+                purpose: .customerNotice, idempotencyKey: "bench:\(index)", recipient: .init(phone: "+8613800138000"),
+                body: "您的订单可能延误1–2天", level: "warning", scenario: "dwell")
+        ).encoded()
+    }
+    let now = Date()
+    let (_, enqueueTime) = try await timed {
+        try await database.write { db in
+            for (index, request) in requests.enumerated() {
+                try OutboxStore.enqueue(
+                    NewDelivery(
+                        idempotencyKey: "bench:\(index)", alertID: nil, action: "notify_customer", adapter: "hook",
+                        request: request), at: now, in: db)
+            }
+        }
+    }
+    print("enqueue \(deliveries) deliveries: \(String(format: "%.1f", Double(deliveries) / seconds(enqueueTime))) rows/s (one transaction)")
+
+    // Claim cost with the whole queue pending: claim and release 64 rows, 200 times.
+    let (_, claimTime) = try await timed {
+        for _ in 0..<200 {
+            try await database.write { db in
+                let rows = try OutboxStore.claim(adapter: "hook", limit: 64, now: now, lease: .seconds(60), in: db)
+                for row in rows {
+                    try OutboxStore.markRetry(
+                        id: row.id, attempt: row.attempts, next: now, status: nil, error: "benchmark", at: now, in: db)
+                }
+            }
+        }
+    }
+    try await database.write { db in try db.execute(sql: "UPDATE outbox SET attempts = 0") }
+    print(
+        "claim 64 of \(deliveries) pending (and release them): \(String(format: "%.0f", seconds(claimTime) / 200 * 1e6)) µs per claim, \(String(format: "%.1f", seconds(claimTime) / 200 / 64 * 1e6)) µs per row"
+    )
+
+    var logger = Logger(label: "benchmark")
+    logger.logLevel = .warning
+    let writer = GroupCommitWriter(database: database, logger: logger)
+    let dispatcher = OutboxDispatcher(
+        database: database, writer: writer, catalog: loaded.catalog, logger: logger)
+    let group = ServiceGroup(configuration: .init(services: [writer], logger: logger))
+    try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        let (report, deliveryTime) = try await timed { try await dispatcher.drain(now: now) }
+        let rate = Double(report.delivered) / seconds(deliveryTime)
+        print(
+            "deliver \(report.delivered) (concurrency \(concurrency), loopback HTTP, commit per batch): \(String(format: "%.0f", rate)) deliveries/s, \(report.retried) retried, \(report.dead) dead; receiver saw \(receiver.created.count) unique keys"
+        )
+        await group.triggerGracefulShutdown()
+        try await tasks.waitForAll()
+    }
+}
