@@ -65,7 +65,9 @@ try await MockServer.run(router) { baseURL in
             }
         }
     }
-    print("enqueue \(deliveries) deliveries: \(String(format: "%.1f", Double(deliveries) / seconds(enqueueTime))) rows/s (one transaction)")
+    print(
+        "enqueue \(deliveries) deliveries: \(String(format: "%.1f", Double(deliveries) / seconds(enqueueTime))) rows/s (one transaction)"
+    )
 
     // Claim cost with the whole queue pending: claim and release 64 rows, 200 times.
     let (_, claimTime) = try await timed {

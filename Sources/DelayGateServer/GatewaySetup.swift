@@ -55,7 +55,7 @@ public struct GatewaySetup: Sendable {
         let outbound = OutboundCatalog.load(
             directory: configuration.outboundAdaptersDirectory, environment: environment)
         errors += outbound.errors
-        var warnings = loaded.warnings + outbound.warnings
+        let warnings = loaded.warnings + outbound.warnings
         var actions: ActionSettings?
         if FileManager.default.fileExists(atPath: configuration.actionsFile) {
             do throws(ConfigError) {
@@ -66,11 +66,6 @@ public struct GatewaySetup: Sendable {
             } catch {
                 errors.append(error)
             }
-        } else {
-            warnings.append(
-                ConfigWarning(
-                    file: configuration.actionsFile,
-                    message: "not found: alerts are recorded, but no message, ticket or ERP action is sent"))
         }
         guard errors.isEmpty else { throw Errors(errors: errors) }
         return GatewaySetup(

@@ -59,6 +59,11 @@ struct CheckCommand: AsyncParsableCommand {
                     + "retries up to \(actions.retry.maxAttempts) attempts over at most \(span / 3600) h \(span % 3600 / 60) min"
             )
         }
+        if setup.actions == nil {
+            print(
+                "no actions file at \(config.actionsFile): alerts are recorded, but no message, ticket or ERP action is sent"
+            )
+        }
         for warning in setup.warnings {
             print("warning: \(warning)")
         }

@@ -43,7 +43,16 @@ enum HTTP {
     ) async throws -> Answer {
         try await send(
             .POST, url, headers: headers + [("Content-Type", "application/x-www-form-urlencoded")],
-            body: AliyunRPCSignature.formEncode(fields), timeout: timeout)
+            body: formEncode(fields), timeout: timeout)
+    }
+
+    /// `name=value&…`, sorted, with everything but RFC 3986 unreserved characters percent-encoded.
+    static func formEncode(_ fields: [String: String]) -> String {
+        var unreserved = CharacterSet(charactersIn: "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789")
+        unreserved.insert(charactersIn: "-_.~")
+        func encode(_ text: String) -> String { text.addingPercentEncoding(withAllowedCharacters: unreserved)! }
+        return fields.sorted { $0.key < $1.key }.map { "\(encode($0.key))=\(encode($0.value))" }
+            .joined(separator: "&")
     }
 
     static func basic(_ user: String, _ password: String) -> (String, String) {

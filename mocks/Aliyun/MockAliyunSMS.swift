@@ -34,7 +34,7 @@ public final class MockAliyunSMS: Sendable {
         public var parameters: [String: String]
         /// The status answered; `nil` when the connection was dropped.
         public var status: Int?
-        /// The `Code` answered (`OK`, `SignatureDoesNotMatch`, `isv.…`); `nil` for an injected HTTP fault.
+        /// The `Code` answered (`OK`, `SignatureDoesNotMatch`, `isv.…`); `nil` for a dropped connection.
         public var code: String?
         public var idempotencyKey: String?
     }
@@ -116,7 +116,11 @@ public final class MockAliyunSMS: Sendable {
                 RecordedRequest(
                     method: method, parameters: parameters, status: status, code: code, idempotencyKey: outID)
             },
-            faultAnswer: { fault in Self.faultAnswer(fault, requestID: requestID) },
+            faultAnswer: { fault in
+                let (response, answered) = Self.faultAnswer(fault, requestID: requestID)
+                code = answered
+                return response
+            },
             handle: {
                 let (response, answered) = send(method: method, parameters: parameters, requestID: requestID)
                 code = answered
@@ -258,17 +262,17 @@ public final class MockAliyunSMS: Sendable {
         return MockHTTP.json(status, .object(body))
     }
 
-    static func faultAnswer(_ fault: FaultPlan.Fault, requestID: String) -> Response {
+    static func faultAnswer(_ fault: FaultPlan.Fault, requestID: String) -> (Response, String) {
         switch fault {
         case .rateLimited(let retryAfter):
+            let code = "isv.BUSINESS_LIMIT_CONTROL"
             var response = answer(
-                .ok, code: "isv.BUSINESS_LIMIT_CONTROL", message: "触发分钟级流控Permits:1", requestID: requestID,
-                gatewayError: false)
+                .ok, code: code, message: "触发分钟级流控Permits:1", requestID: requestID, gatewayError: false)
             if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
-            return response
-        case .status(let code, let retryAfter):
-            let (name, message) =
-                switch code {
+            return (response, code)
+        case .status(let status, let retryAfter):
+            let (code, message) =
+                switch status {
                 case 429: ("Throttling.User", "Request was denied due to user flow control.")
                 case 503: ("ServiceUnavailable", "The request has failed due to a temporary failure of the server.")
                 default:
@@ -278,14 +282,15 @@ public final class MockAliyunSMS: Sendable {
                     )
                 }
             var response = answer(
-                HTTPResponse.Status(code: code), code: name, message: message, requestID: requestID,
+                HTTPResponse.Status(code: status), code: code, message: message, requestID: requestID,
                 gatewayError: true)
             if let retryAfter { response.headers[.retryAfter] = String(retryAfter) }
-            return response
+            return (response, code)
         case .delay, .drop:
-            return answer(
+            let response = answer(
                 .internalServerError, code: "InternalError", message: "Injected fault", requestID: requestID,
                 gatewayError: true)
+            return (response, "InternalError")
         }
     }
 }

@@ -145,15 +145,19 @@ public enum OutboxStore {
                     UPDATE outbox SET state = 'in_flight', attempts = attempts + 1, lease_expires_at = ?, updated_at = ?
                     WHERE id IN (
                         SELECT id FROM (
-                            SELECT id, next_attempt_at AS due FROM outbox
+                            SELECT * FROM (
+                                SELECT id, next_attempt_at AS due FROM outbox
                                 WHERE adapter = ? AND state = 'pending' AND next_attempt_at <= ?
+                                ORDER BY next_attempt_at LIMIT ?)
                             UNION ALL
-                            SELECT id, lease_expires_at AS due FROM outbox
+                            SELECT * FROM (
+                                SELECT id, lease_expires_at AS due FROM outbox
                                 WHERE adapter = ? AND state = 'in_flight' AND lease_expires_at <= ?
+                                ORDER BY lease_expires_at LIMIT ?)
                         ) ORDER BY due LIMIT ?)
                     RETURNING *
                     """),
-            arguments: [leaseEnd, millis, adapter, millis, adapter, millis, limit])
+            arguments: [leaseEnd, millis, adapter, millis, limit, adapter, millis, limit, limit])
     }
 
     /// The receiver accepted attempt `attempt`.
