@@ -67,4 +67,55 @@ public struct AdapterFile {
             .sorted()
             .map { (directory as NSString).appendingPathComponent($0) }
     }
+
+    /// What ``loadFolder(directory:decoder:kinds:kindLabel:make:)`` built: each adapter with its
+    /// file, and every problem found.
+    public struct FolderLoad<Adapter> {
+        public var adapters: [(adapter: Adapter, path: String)] = []
+        public var errors: [ConfigError] = []
+    }
+
+    /// Reads every adapter file of a folder and builds each with the kind its `kind:` names;
+    /// a file with an unknown kind, a name already used, or a configuration error is left out
+    /// and reported. Shared by the inbound and the outbound catalogs.
+    ///
+    /// - Parameters:
+    ///   - kinds: the known kind names.
+    ///   - kindLabel: how errors call a kind (`adapter kind`, `outbound adapter kind`).
+    ///   - make: builds the adapter of a file whose kind is known.
+    public static func loadFolder<Adapter>(
+        directory: String, decoder: ConfigDecoder, kinds: [String], kindLabel: String,
+        make: (AdapterFile) throws(ConfigError) -> Adapter
+    ) -> FolderLoad<Adapter> {
+        var result = FolderLoad<Adapter>()
+        let paths: [String]
+        do throws(ConfigError) {
+            paths = try AdapterFile.paths(inDirectory: directory)
+        } catch {
+            result.errors.append(error)
+            return result
+        }
+        var files: [String: String] = [:]
+        for path in paths {
+            do throws(ConfigError) {
+                let file = try AdapterFile.read(path: path, decoder: decoder)
+                guard kinds.contains(file.kind) else {
+                    throw ConfigError(
+                        file: path, key: "kind", line: file.line(ofKey: "kind"),
+                        message:
+                            "unknown \(kindLabel) '\(file.kind)'; known kinds: \(kinds.sorted().joined(separator: ", "))"
+                    )
+                }
+                if let existing = files[file.name] {
+                    throw ConfigError(
+                        file: path, key: "name", message: "adapter name '\(file.name)' is already used by \(existing)")
+                }
+                result.adapters.append((try make(file), path))
+                files[file.name] = path
+            } catch {
+                result.errors.append(error)
+            }
+        }
+        return result
+    }
 }

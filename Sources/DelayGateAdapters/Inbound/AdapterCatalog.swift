@@ -39,45 +39,26 @@ public struct AdapterCatalog: Sendable {
         registry: AdapterRegistry = .standard,
         environment: [String: String]
     ) -> LoadResult {
-        var errors: [ConfigError] = []
-        var warnings: [ConfigWarning] = []
-        var adapters: [any InboundAdapter] = []
-        var files: [String: String] = [:]
-        let paths: [String]
-        do throws(ConfigError) {
-            paths = try AdapterFile.paths(inDirectory: directory)
-        } catch {
-            return LoadResult(catalog: AdapterCatalog(adapters: []), errors: [error], warnings: [])
-        }
         let decoder = ConfigDecoder(environment: environment)
-        for path in paths {
-            do throws(ConfigError) {
-                let file = try AdapterFile.read(path: path, decoder: decoder)
-                guard let kind = registry.kinds[file.kind] else {
-                    let known = registry.kinds.keys.sorted().joined(separator: ", ")
-                    throw ConfigError(
-                        file: path, key: "kind", line: file.line(ofKey: "kind"),
-                        message: "unknown adapter kind '\(file.kind)'; known kinds: \(known)")
-                }
-                if let existing = files[file.name] {
-                    throw ConfigError(
-                        file: path, key: "name", message: "adapter name '\(file.name)' is already used by \(existing)")
-                }
-                let adapter = try kind.makeAdapter(from: file, decoder: decoder)
-                for variable in adapter.missingSecrets {
-                    let consequence =
-                        adapter.acceptsWebhooks
-                        ? "POST /webhooks/\(adapter.name) answers 503 until it is" : "the poller stays idle until it is"
-                    warnings.append(
-                        ConfigWarning(
-                            file: path, message: "environment variable \(variable) is not set: \(consequence)"))
-                }
-                adapters.append(adapter)
-                files[file.name] = path
-            } catch {
-                errors.append(error)
-            }
+        let loaded = AdapterFile.loadFolder(
+            directory: directory, decoder: decoder, kinds: Array(registry.kinds.keys), kindLabel: "adapter kind"
+        ) { file throws(ConfigError) -> any InboundAdapter in
+            try registry.kinds[file.kind]!.makeAdapter(from: file, decoder: decoder)
         }
+        var warnings: [ConfigWarning] = []
+        var files: [String: String] = [:]
+        for (adapter, path) in loaded.adapters {
+            for variable in adapter.missingSecrets {
+                let consequence =
+                    adapter.acceptsWebhooks
+                    ? "POST /webhooks/\(adapter.name) answers 503 until it is" : "the poller stays idle until it is"
+                warnings.append(
+                    ConfigWarning(file: path, message: "environment variable \(variable) is not set: \(consequence)"))
+            }
+            files[adapter.name] = path
+        }
+        let adapters = loaded.adapters.map(\.adapter)
+        let errors = loaded.errors
         return LoadResult(catalog: AdapterCatalog(adapters: adapters, files: files), errors: errors, warnings: warnings)
     }
 }

@@ -81,45 +81,24 @@ public struct OutboundCatalog: Sendable {
     public static func load(
         directory: String, registry: OutboundRegistry = .standard, environment: [String: String]
     ) -> LoadResult {
-        var errors: [ConfigError] = []
-        var warnings: [ConfigWarning] = []
-        var adapters: [any OutboundAdapter] = []
-        var files: [String: String] = [:]
-        let paths: [String]
-        do throws(ConfigError) {
-            paths = try AdapterFile.paths(inDirectory: directory)
-        } catch {
-            return LoadResult(catalog: OutboundCatalog(adapters: []), errors: [error], warnings: [])
-        }
         let decoder = ConfigDecoder(environment: environment)
-        for path in paths {
-            do throws(ConfigError) {
-                let file = try AdapterFile.read(path: path, decoder: decoder)
-                guard let kind = registry.kinds[file.kind] else {
-                    let known = registry.kinds.keys.sorted().joined(separator: ", ")
-                    throw ConfigError(
-                        file: path, key: "kind", line: file.line(ofKey: "kind"),
-                        message: "unknown outbound adapter kind '\(file.kind)'; known kinds: \(known)")
-                }
-                if let existing = files[file.name] {
-                    throw ConfigError(
-                        file: path, key: "name", message: "adapter name '\(file.name)' is already used by \(existing)")
-                }
-                let adapter = try kind.makeAdapter(from: file, decoder: decoder)
-                for variable in adapter.missingSecrets {
-                    warnings.append(
-                        ConfigWarning(
-                            file: path,
-                            message:
-                                "environment variable \(variable) is not set: deliveries through '\(adapter.name)' wait in the outbox until it is"
-                        ))
-                }
-                adapters.append(adapter)
-                files[file.name] = path
-            } catch {
-                errors.append(error)
+        let loaded = AdapterFile.loadFolder(
+            directory: directory, decoder: decoder, kinds: Array(registry.kinds.keys),
+            kindLabel: "outbound adapter kind"
+        ) { file throws(ConfigError) -> any OutboundAdapter in
+            try registry.kinds[file.kind]!.makeAdapter(from: file, decoder: decoder)
+        }
+        let warnings = loaded.adapters.flatMap { adapter, path in
+            adapter.missingSecrets.map { variable in
+                ConfigWarning(
+                    file: path,
+                    message:
+                        "environment variable \(variable) is not set: deliveries through '\(adapter.name)' wait in the outbox until it is"
+                )
             }
         }
+        let adapters = loaded.adapters.map(\.adapter)
+        let errors = loaded.errors
         return LoadResult(catalog: OutboundCatalog(adapters: adapters), errors: errors, warnings: warnings)
     }
 }
