@@ -2,21 +2,7 @@ import DelayGateAdapters
 import DelayGateConfig
 import Foundation
 
-/// OAuth 2.0 client-credentials settings shared by the outbound kinds that call APIs with a
-/// bearer token (`auth.oauth` in their files).
-struct OAuthClientSettings: Decodable {
-    var tokenURL: String
-    var clientID: String
-    var clientSecret: SecretReference
-    var scope: String?
-
-    enum CodingKeys: String, CodingKey {
-        case scope
-        case tokenURL = "token_url"
-        case clientID = "client_id"
-        case clientSecret = "client_secret"
-    }
-
+extension OAuthClientSettings {
     /// A cached token provider, or nil with the missing variable when the secret is unset.
     func provider(file: AdapterFile, key: String, environment: [String: String]) throws(ConfigError) -> (
         (any AccessTokenSource)?, missing: [String]

@@ -33,7 +33,7 @@ public enum ERPPollKind: InboundAdapterKind {
         var name: String?
         var description: String?
         var source: Source
-        var auth: Auth
+        var auth: OAuthClientSettings
         var options: Options?
 
         struct Source: Decodable {
@@ -47,20 +47,6 @@ public enum ERPPollKind: InboundAdapterKind {
                 case pageSize = "page_size"
                 case intervalSeconds = "interval_seconds"
                 case timeoutSeconds = "timeout_seconds"
-            }
-        }
-
-        struct Auth: Decodable {
-            var tokenURL: String
-            var clientID: String
-            var clientSecret: SecretReference
-            var scope: String?
-
-            enum CodingKeys: String, CodingKey {
-                case scope
-                case tokenURL = "token_url"
-                case clientID = "client_id"
-                case clientSecret = "client_secret"
             }
         }
 
