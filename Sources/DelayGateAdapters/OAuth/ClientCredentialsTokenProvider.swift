@@ -131,11 +131,14 @@ public actor ClientCredentialsTokenProvider: AccessTokenSource {
         var body: String
         switch grant {
         case .clientCredentials(let clientID, let clientSecret, let scope):
-            let credentials = Data("\(Self.formEncode(clientID)):\(Self.formEncode(clientSecret))".utf8)
-                .base64EncodedString()
+            // RFC 6749 §2.3.1: client id and secret are form-encoded before Basic encoding.
+            let credentials = Data(
+                "\(FormURLEncoded.percentEncode(clientID)):\(FormURLEncoded.percentEncode(clientSecret))".utf8
+            )
+            .base64EncodedString()
             request.headers.add(name: "Authorization", value: "Basic \(credentials)")
             body = "grant_type=client_credentials"
-            if let scope { body += "&scope=" + Self.formEncode(scope) }
+            if let scope { body += "&scope=" + FormURLEncoded.percentEncode(scope) }
         case .jwtBearer(let assertion):
             let signed: String
             do {
@@ -143,8 +146,8 @@ public actor ClientCredentialsTokenProvider: AccessTokenSource {
             } catch {
                 throw TokenError.refused(status: 0, "cannot sign the JWT assertion: \(type(of: error))")
             }
-            body = "grant_type=" + Self.formEncode("urn:ietf:params:oauth:grant-type:jwt-bearer")
-            body += "&assertion=" + Self.formEncode(signed)
+            body = "grant_type=" + FormURLEncoded.percentEncode("urn:ietf:params:oauth:grant-type:jwt-bearer")
+            body += "&assertion=" + FormURLEncoded.percentEncode(signed)
         }
         request.body = .bytes(ByteBuffer(string: body))
         let started = clock()
@@ -172,13 +175,6 @@ public actor ClientCredentialsTokenProvider: AccessTokenSource {
         // Without expires_in the lifetime is unknown: keep it a short while and let a 401 tell.
         return Token(
             value: answer.access_token, expiresAt: started.addingTimeInterval(Double(answer.expires_in ?? 300)))
-    }
-
-    /// RFC 6749 §2.3.1: client id and secret are form-encoded before Basic encoding.
-    static func formEncode(_ text: String) -> String {
-        var allowed = CharacterSet.alphanumerics
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
     }
 
     struct TokenAnswer: Decodable {

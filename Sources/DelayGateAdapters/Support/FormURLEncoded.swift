@@ -16,6 +16,19 @@ public enum FormURLEncoded {
         return fields
     }
 
+    /// Percent-encodes a name or value: RFC 3986 unreserved ASCII characters (`A–Z a–z 0–9 - . _ ~`)
+    /// are kept, every other byte of UTF-8 becomes `%XX` (a space is `%20`). Used for outbound
+    /// form bodies, query strings, OAuth client credentials and Alibaba Cloud signatures.
+    public static func percentEncode(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: unreserved) ?? text
+    }
+
+    private static let unreserved: CharacterSet = {
+        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
+        allowed.insert(charactersIn: "-._~")
+        return allowed
+    }()
+
     /// Encodes fields in the given order (for tests, mocks and the demo).
     public static func encode(_ fields: KeyValuePairs<String, String>) -> Data {
         var allowed = CharacterSet.alphanumerics

@@ -153,17 +153,10 @@ public struct OutboundHTTP: Sendable {
 }
 
 extension OutboundRequest {
-    /// Percent-encodes text for `application/x-www-form-urlencoded` bodies and query strings
-    /// (RFC 3986 unreserved characters kept; space as `%20`).
-    public static func formEncode(_ text: String) -> String {
-        var allowed = CharacterSet(charactersIn: "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789")
-        allowed.insert(charactersIn: "-._~")
-        return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
-    }
-
     /// A form body from ordered pairs.
     public static func formBody(_ pairs: [(String, String)]) -> String {
-        pairs.map { "\(formEncode($0.0))=\(formEncode($0.1))" }.joined(separator: "&")
+        pairs.map { "\(FormURLEncoded.percentEncode($0.0))=\(FormURLEncoded.percentEncode($0.1))" }.joined(
+            separator: "&")
     }
 
     /// JSON text of a value, keys sorted (stable for tests and idempotent replays).

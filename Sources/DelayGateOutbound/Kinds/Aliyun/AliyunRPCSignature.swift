@@ -1,4 +1,5 @@
 import Crypto
+import DelayGateAdapters
 import Foundation
 
 /// Alibaba Cloud's RPC request signature, version 1.0 (HMAC-SHA1), used by `SendSms`.
@@ -22,7 +23,7 @@ public enum AliyunRPCSignature {
 
     /// RFC 3986 percent-encoding as Alibaba Cloud specifies it.
     public static func encode(_ text: String) -> String {
-        OutboundRequest.formEncode(text)
+        FormURLEncoded.percentEncode(text)
     }
 
     /// `yyyy-MM-dd'T'HH:mm:ss'Z'` in UTC.

@@ -1,3 +1,4 @@
+import DelayGateAdapters
 import DelayGateConfig
 import Foundation
 import Mustache
@@ -112,7 +113,10 @@ public struct AliyunSMSAdapter: OutboundAdapter {
         -> DeliveryOutcome
     {
         guard let accessKeyID, let accessKeySecret else { return waitingForSecrets(missingSecrets) }
-        var parameters = FormFields.pairs(request.body ?? "")
+        guard let business = FormURLEncoded.decode(Data((request.body ?? "").utf8)) else {
+            return .permanent(status: nil, error: "the stored SendSms parameters are not a form body", response: nil)
+        }
+        var parameters = business.map { ($0.key, $0.value) }
         parameters += [
             ("Action", "SendSms"), ("Version", "2017-05-25"), ("AccessKeyId", accessKeyID), ("Format", "JSON"),
             ("RegionId", regionID), ("SignatureMethod", "HMAC-SHA1"), ("SignatureVersion", "1.0"),
@@ -140,18 +144,6 @@ public struct AliyunSMSAdapter: OutboundAdapter {
             return .permanent(status: 200, error: "Aliyun \(code): \(message)", response: answer.body)
         default:
             return OutboundHTTP.classify(answer)
-        }
-    }
-}
-
-/// Reads `application/x-www-form-urlencoded` text into ordered pairs.
-enum FormFields {
-    static func pairs(_ body: String) -> [(String, String)] {
-        body.split(separator: "&").map { pair in
-            let parts = pair.split(separator: "=", maxSplits: 1).map {
-                String($0).replacingOccurrences(of: "+", with: " ").removingPercentEncoding ?? String($0)
-            }
-            return (parts[0], parts.count > 1 ? parts[1] : "")
         }
     }
 }

@@ -189,7 +189,7 @@ public struct ERPActionAdapter: OutboundAdapter {
         for item in items {
             guard let sku = item["sku"] as? String, let quantity = item["quantity"] as? Int else { continue }
             let query = OutboundRequest(
-                method: "GET", url: "\(stockURL)?sku=\(OutboundRequest.formEncode(sku))",
+                method: "GET", url: "\(stockURL)?sku=\(FormURLEncoded.percentEncode(sku))",
                 headers: [.init("Accept", "application/json")])
             let outcome = await http.deliver(query, tokens: tokens) { answer in
                 JSONPath.string(answer.body, ["available"])

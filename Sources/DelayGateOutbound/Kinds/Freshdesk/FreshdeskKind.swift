@@ -149,7 +149,7 @@ public struct FreshdeskAdapter: OutboundAdapter {
         // A ticket created by an earlier attempt whose answer was lost: deliver it, do not create it again.
         let query = "\"\(keyField):'\(idempotencyKey)'\""
         var search = OutboundRequest(
-            method: "GET", url: "\(baseURL)/api/v2/search/tickets?query=\(OutboundRequest.formEncode(query))",
+            method: "GET", url: "\(baseURL)/api/v2/search/tickets?query=\(FormURLEncoded.percentEncode(query))",
             headers: [.init("Authorization", authorization), .init("Accept", "application/json")])
         search.body = nil
         if let answer = try? await http.send(search), answer.status == 200,
