@@ -102,7 +102,9 @@ public struct MessageComposer: Sendable {
     ) -> [ComposedDelivery] {
         let customer = facts.order?.customer
         let locale = Self.locale(customer?.locale, default: settings.templates.defaultLocale)
-        let values = self.values(facts: facts, history: history, routing: routing, locale: locale)
+        // Tickets are read by the team in the default locale, whatever the customer speaks.
+        let writtenIn = action == "helpdesk_ticket" ? settings.templates.defaultLocale : locale
+        let values = self.values(facts: facts, history: history, routing: routing, locale: writtenIn)
         let recipient = OutboundMessage.Recipient(
             name: customer?.name, phone: customer?.phone, email: customer?.email, appUserID: customer?.appUserID,
             locale: locale)
@@ -135,12 +137,9 @@ public struct MessageComposer: Sendable {
                         body: templates.render(["sms"], locale: locale, values: values) ?? ""))
             ]
         case "helpdesk_ticket":
-            // Tickets are read by the team in the default locale, whatever the customer speaks.
-            let agentLocale = templates.defaultLocale
-            let agentValues = self.values(facts: facts, history: history, routing: routing, locale: agentLocale)
             var ticket = message(
-                .ticket, subject: templates.render(["ticket_subject"], locale: agentLocale, values: agentValues),
-                body: templates.render(["ticket_body"], locale: agentLocale, values: agentValues) ?? "")
+                .ticket, subject: templates.render(["ticket_subject"], locale: writtenIn, values: values),
+                body: templates.render(["ticket_body"], locale: writtenIn, values: values) ?? "")
             if ticket.isRedFlag { ticket.tags.append("red_flag") }
             return [ComposedDelivery(channel: "helpdesk", adapter: settings.channels.helpdesk, message: ticket)]
         case "voice_callback":
