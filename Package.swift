@@ -383,9 +383,13 @@ let package = Package(
             dependencies: [
                 "delaygate",
                 "DelayGateAdapters",
+                "DelayGateConfig",
+                "DelayGateMocks",
+                "DelayGateOutbound",
                 "DelayGateStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
             ],

@@ -152,10 +152,20 @@ final class GatewayProcess: Sendable {
 struct GatewayFolder {
     static let secret = "e2e-secret-9f3c2a"
     let root: String
+    /// Variables the gateway runs with: the webhook secret and `extraEnvironment`.
+    let environment: [String: String]
 
-    init(adapterFiles: [String: String]? = nil, synchronous: String = "full") throws {
+    /// - Parameters:
+    ///   - adapterFiles: `adapters/` files by name (default: one canonical-json adapter).
+    ///   - outboundFiles: `adapters/outbound/` files by name.
+    ///   - actions: the text of `config/actions.yaml`, if any.
+    init(
+        adapterFiles: [String: String]? = nil, outboundFiles: [String: String] = [:], actions: String? = nil,
+        extraEnvironment: [String: String] = [:], synchronous: String = "full"
+    ) throws {
         root = FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-e2e-\(UUID().uuidString)").path
-        try FileManager.default.createDirectory(atPath: root + "/adapters", withIntermediateDirectories: true)
+        environment = extraEnvironment.merging(["E2E_HOOK_SECRET": Self.secret]) { _, secret in secret }
+        try FileManager.default.createDirectory(atPath: root + "/adapters/outbound", withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: root + "/config", withIntermediateDirectories: true)
         try """
         server:
@@ -165,6 +175,7 @@ struct GatewayFolder {
           path: \(root)/data/gateway.sqlite
           synchronous: \(synchronous)
         adapters_dir: \(root)/adapters
+        actions_file: \(root)/config/actions.yaml
         logging:
           level: notice
         """.write(toFile: configPath, atomically: true, encoding: .utf8)
@@ -179,11 +190,14 @@ struct GatewayFolder {
         for (name, text) in files {
             try text.write(toFile: root + "/adapters/" + name, atomically: true, encoding: .utf8)
         }
+        for (name, text) in outboundFiles {
+            try text.write(toFile: root + "/adapters/outbound/" + name, atomically: true, encoding: .utf8)
+        }
+        try actions?.write(toFile: root + "/config/actions.yaml", atomically: true, encoding: .utf8)
     }
 
     var configPath: String { root + "/config/gateway.yaml" }
     var databasePath: String { root + "/data/gateway.sqlite" }
-    var environment: [String: String] { ["E2E_HOOK_SECRET": Self.secret] }
 
     func start() throws -> GatewayProcess {
         try GatewayProcess(
