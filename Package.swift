@@ -305,6 +305,8 @@ let package = Package(
                 "DelayGateModel", "DelayGateOutbound", "DelayGateOutbox", "DelayGateStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -111,7 +111,10 @@ public final class OutboxDispatcher: Service, Sendable {
         var report = Report()
         while true {
             let claimed = try await claim(now: now)
-            if claimed.isEmpty { return report }
+            if claimed.isEmpty {
+                try await updateDepth()
+                return report
+            }
             let outcomes = await withTaskGroup(of: Settled.self) { group in
                 for (adapter, row) in claimed {
                     group.addTask {

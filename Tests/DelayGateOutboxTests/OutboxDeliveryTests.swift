@@ -8,6 +8,7 @@ import DelayGateStorage
 import Foundation
 import GRDB
 import Hummingbird
+import Prometheus
 import Testing
 
 /// The whole outbound path over real HTTP: a stall is judged by the scheduler, its alert's
@@ -76,6 +77,8 @@ struct OutboxDeliveryTests {
         let twilio = MockTwilio(accountSID: "AC0123456789abcdef0123456789abcdef", authToken: "tw-token")
         let voice = MockVoiceQueue(tokens: ["voice-token"])
         let erp = MockERP(clientSecret: "erp-secret")
+        /// What `/metrics` would show of the dispatcher.
+        let metrics = PrometheusCollectorRegistry()
 
         func run(
             environment: [String: String] = OutboxDeliveryTests.environment,
@@ -98,7 +101,8 @@ struct OutboxDeliveryTests {
                 try await replay.run { replay in
                     let dispatcher = OutboxDispatcher(
                         database: replay.database, writer: replay.writer, catalog: catalog, retry: settings.retry,
-                        dispatch: settings.dispatch, random: { 1 })
+                        dispatch: settings.dispatch, random: { 1 },
+                        metricsFactory: PrometheusMetricsFactory(registry: metrics))
                     try await body(replay, dispatcher, catalog)
                 }
             }
@@ -206,11 +210,24 @@ struct OutboxDeliveryTests {
             #expect(dead[0].lastStatus == 400)
             #expect(dead[0].response != nil)
             #expect(world.zendesk.created.isEmpty)
+            var exposition = String(decoding: world.metrics.emitToBuffer(), as: UTF8.self)
+            for expected in [
+                #"delaygate_outbox_attempts_total{adapter="zendesk",outcome="dead"} 1"#,
+                #"delaygate_outbox_attempts_total{adapter="twilio-sms",outcome="delivered"} 1"#,
+                #"delaygate_outbox_attempts_total{adapter="zendesk",outcome="delivered"} 0"#,
+                #"delaygate_outbox_depth{state="dead"} 1"#,
+                #"delaygate_outbox_depth{state="pending"} 0"#,
+            ] {
+                #expect(exposition.contains(expected), "missing \(expected)")
+            }
             // Nothing retries a dead letter by itself.
             #expect(try await dispatcher.drain(now: at(hours: 40)).delivered == 0)
             try await replay.writer.write { db in try OutboxStore.replay(id: dead[0].id, at: at(hours: 41), in: db) }
             #expect(try await dispatcher.drain(now: at(hours: 41)).delivered == 1)
             #expect(world.zendesk.created.count == 1)
+            exposition = String(decoding: world.metrics.emitToBuffer(), as: UTF8.self)
+            #expect(exposition.contains(#"delaygate_outbox_attempts_total{adapter="zendesk",outcome="delivered"} 1"#))
+            #expect(exposition.contains(#"delaygate_outbox_depth{state="dead"} 0"#))
         }
     }
 

@@ -105,7 +105,7 @@ struct OutboxCrashTests {
 
             let first = try folder.start()
             _ = try await first.listeningAddress()
-            try await Self.wait(for: "the first tickets") { zendesk.created.count >= 12 }
+            await zendesk.waitUntil { $0.created.count >= 12 }
             first.signal(SIGKILL)
             #expect(await first.exitStatus() != 0)
 
