@@ -118,6 +118,18 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // DelayGate's own OAuth 2.0 authorization server (client credentials, RFC 9068 JWT access
+        // tokens, key rotation) and the bearer-token check of the API.
+        .target(
+            name: "DelayGateAuth",
+            dependencies: [
+                "DelayGateConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Outbound adapter kinds (zendesk, freshdesk, twilio-sms, aliyun-sms, fcm-push, voice-callback,
         // erp-action, generic-http), the message composer (templates, compensation, routing rules).
         .target(
@@ -158,6 +170,7 @@ let package = Package(
         .target(
             name: "DelayGateServer",
             dependencies: [
+                "DelayGateAuth",
                 "DelayGateModel",
                 "DelayGateAlerting",
                 "DelayGateEngine",

@@ -25,6 +25,9 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
     /// How alerts become deliveries (channels, templates, compensation, routing, retries); when
     /// the file is missing, alerts are recorded but nothing is sent.
     public var actionsFile: String
+    /// DelayGate's own OAuth server: keys, token lifetime, clients file. When the file is missing
+    /// the API answers 503 until a signing key is configured.
+    public var oauthFile: String
     public var normalizer: NormalizerConfig
     public var logging: LoggingConfig
 
@@ -41,6 +44,7 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
         adaptersDirectory: String = "adapters",
         alertingFile: String = "config/alerting.yaml",
         actionsFile: String = "config/actions.yaml",
+        oauthFile: String = "config/oauth.yaml",
         normalizer: NormalizerConfig = NormalizerConfig(),
         logging: LoggingConfig = LoggingConfig()
     ) {
@@ -49,6 +53,7 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
         self.adaptersDirectory = adaptersDirectory
         self.alertingFile = alertingFile
         self.actionsFile = actionsFile
+        self.oauthFile = oauthFile
         self.normalizer = normalizer
         self.logging = logging
     }
@@ -58,6 +63,7 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
         case adaptersDirectory = "adapters_dir"
         case alertingFile = "alerting_file"
         case actionsFile = "actions_file"
+        case oauthFile = "oauth_file"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -69,6 +75,7 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
             try container.decodeIfPresent(String.self, forKey: .adaptersDirectory) ?? defaults.adaptersDirectory
         self.alertingFile = try container.decodeIfPresent(String.self, forKey: .alertingFile) ?? defaults.alertingFile
         self.actionsFile = try container.decodeIfPresent(String.self, forKey: .actionsFile) ?? defaults.actionsFile
+        self.oauthFile = try container.decodeIfPresent(String.self, forKey: .oauthFile) ?? defaults.oauthFile
         self.normalizer =
             try container.decodeIfPresent(NormalizerConfig.self, forKey: .normalizer) ?? defaults.normalizer
         self.logging = try container.decodeIfPresent(LoggingConfig.self, forKey: .logging) ?? defaults.logging
@@ -99,20 +106,52 @@ public struct GatewayConfig: Decodable, Hashable, Sendable {
 
 /// The HTTP listener.
 public struct ServerConfig: Decodable, Hashable, Sendable {
+    /// A certificate chain and its private key, both PEM files.
+    public struct TLS: Decodable, Hashable, Sendable {
+        public var certificateFile: String
+        public var privateKeyFile: String
+
+        public init(certificateFile: String, privateKeyFile: String) {
+            self.certificateFile = certificateFile
+            self.privateKeyFile = privateKeyFile
+        }
+
+        enum CodingKeys: String, CodingKey {
+            case certificateFile = "certificate_file"
+            case privateKeyFile = "private_key_file"
+        }
+    }
+
     public var host: String
     public var port: Int
     /// Largest request body accepted; larger bodies are answered 413.
     public var bodyLimit: ByteCount
+    /// Serve HTTPS with this certificate; nil serves plain HTTP.
+    public var tls: TLS?
+    /// Serve plain HTTP on an address other than loopback (behind a TLS-terminating proxy, say).
+    /// Without it, such a configuration is refused: tokens and customer data would travel in clear.
+    public var allowPlaintext: Bool
 
-    public init(host: String = "127.0.0.1", port: Int = 8080, bodyLimit: ByteCount = .mebibytes(1)) {
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, bodyLimit: ByteCount = .mebibytes(1), tls: TLS? = nil,
+        allowPlaintext: Bool = false
+    ) {
         self.host = host
         self.port = port
         self.bodyLimit = bodyLimit
+        self.tls = tls
+        self.allowPlaintext = allowPlaintext
+    }
+
+    /// Whether the listener is reachable from this machine only.
+    public var isLoopback: Bool {
+        host == "localhost" || host == "::1" || host.hasPrefix("127.")
     }
 
     enum CodingKeys: String, CodingKey {
-        case host, port
+        case host, port, tls
         case bodyLimit = "body_limit"
+        case allowPlaintext = "allow_plaintext"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -125,6 +164,15 @@ public struct ServerConfig: Decodable, Hashable, Sendable {
                 forKey: .port, in: container, debugDescription: "expected a port between 0 and 65535, found \(port)")
         }
         self.bodyLimit = try container.decodeIfPresent(ByteCount.self, forKey: .bodyLimit) ?? defaults.bodyLimit
+        self.tls = try container.decodeIfPresent(TLS.self, forKey: .tls)
+        self.allowPlaintext = try container.decodeIfPresent(Bool.self, forKey: .allowPlaintext) ?? false
+        guard tls != nil || allowPlaintext || isLoopback else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .host, in: container,
+                debugDescription:
+                    "'\(host)' is reachable from other machines: configure server.tls (certificate_file, private_key_file), or set server.allow_plaintext: true when a TLS proxy sits in front"
+            )
+        }
     }
 }
 

@@ -144,6 +144,7 @@ extension InboxNormalization {
         observed.transitions += outcome.transitions
         observed.orders += payload.orders
         observed.disruptions += payload.disruptions
+        observed.ticketFeedback += payload.ticketFeedback
         for order in payload.orders {
             try OrderStore.upsert(order, in: db)
         }

@@ -19,8 +19,12 @@ public struct NormalizationOutcome: Sendable {
     public var transitions: [EventStore.Transition] = []
     public var orders: [Order] = []
     public var disruptions: [DisruptionNotice] = []
+    /// Helpdesk reports about tickets DelayGate opened (the closed loop).
+    public var ticketFeedback: [TicketFeedback] = []
 
     public init() {}
 
-    public var isEmpty: Bool { transitions.isEmpty && orders.isEmpty && disruptions.isEmpty }
+    public var isEmpty: Bool {
+        transitions.isEmpty && orders.isEmpty && disruptions.isEmpty && ticketFeedback.isEmpty
+    }
 }

@@ -1,4 +1,5 @@
 import DelayGateAdapters
+import DelayGateAuth
 import DelayGateConfig
 import DelayGateEngine
 import DelayGateOutbound
@@ -15,6 +16,8 @@ public struct GatewaySetup: Sendable {
     public var outbound: OutboundCatalog
     /// How alerts become deliveries; nil when ``GatewayConfig/actionsFile`` does not exist.
     public var actions: ActionSettings?
+    /// DelayGate's own OAuth server (``GatewayConfig/oauthFile`` and its clients file).
+    public var oauth: OAuthSettings
     public var warnings: [ConfigWarning]
 
     /// Everything wrong with a configuration, one line each.
@@ -67,10 +70,23 @@ public struct GatewaySetup: Sendable {
                 errors.append(error)
             }
         }
+        var oauth = OAuthSettings()
+        do throws(ConfigError) {
+            oauth = try OAuthSettings.load(
+                path: configuration.oauthFile, decoder: ConfigDecoder(environment: environment))
+        } catch {
+            errors.append(error)
+        }
+        for name in APIInboundAdapter.reservedNames where loaded.catalog.adapter(named: name) != nil {
+            errors.append(
+                ConfigError(
+                    file: loaded.catalog.files[name] ?? configuration.adaptersDirectory,
+                    message: "the adapter name '\(name)' is reserved for DelayGate's API; rename the file"))
+        }
         guard errors.isEmpty else { throw Errors(errors: errors) }
         return GatewaySetup(
             configuration: configuration, catalog: loaded.catalog, alerting: alerting, outbound: outbound.catalog,
-            actions: actions, warnings: warnings)
+            actions: actions, oauth: oauth, warnings: warnings)
     }
 
     /// Each channel must name an outbound adapter that exists and can carry it.

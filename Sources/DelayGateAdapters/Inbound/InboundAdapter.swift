@@ -114,26 +114,30 @@ public struct NormalizedPayload: Sendable, Hashable {
     public var rejectedItems: [RejectedItem]
     /// Values a vendor wants echoed in the acknowledgement (Kdniao's `EBusinessID`).
     public var acknowledgementValues: [String: String]
+    /// Helpdesk reports about tickets DelayGate opened.
+    public var ticketFeedback: [TicketFeedback]
 
     public init(
         events: [TrackingEvent] = [],
         orders: [Order] = [],
         disruptions: [DisruptionNotice] = [],
         rejectedItems: [RejectedItem] = [],
-        acknowledgementValues: [String: String] = [:]
+        acknowledgementValues: [String: String] = [:],
+        ticketFeedback: [TicketFeedback] = []
     ) {
         self.events = events
         self.orders = orders
         self.disruptions = disruptions
         self.rejectedItems = rejectedItems
         self.acknowledgementValues = acknowledgementValues
+        self.ticketFeedback = ticketFeedback
     }
 
     /// Whether nothing usable came out of the body.
-    public var isEmpty: Bool { events.isEmpty && orders.isEmpty && disruptions.isEmpty }
+    public var isEmpty: Bool { events.isEmpty && orders.isEmpty && disruptions.isEmpty && ticketFeedback.isEmpty }
 
-    /// Records of every kind (events, orders, notices).
-    public var recordCount: Int { events.count + orders.count + disruptions.count }
+    /// Records of every kind (events, orders, notices, ticket reports).
+    public var recordCount: Int { events.count + orders.count + disruptions.count + ticketFeedback.count }
 
     /// A one-line summary of the rejected items, stored with the inbox row; nil when there are none.
     public var rejectionNote: String? {

@@ -4,16 +4,25 @@ import Foundation
 public enum FormURLEncoded {
     /// The fields of a body; `+` is a space and `%XX` a byte of UTF-8, as the format says.
     /// Nil when a value is not valid percent-encoded UTF-8.
+    /// A repeated name keeps its first value.
     public static func decode(_ body: Data) -> [String: String]? {
+        guard let pairs = decodePairs(body) else { return nil }
         var fields: [String: String] = [:]
+        for (name, value) in pairs where fields[name] == nil { fields[name] = value }
+        return fields
+    }
+
+    /// The fields of a body in order, repeats kept (OAuth refuses repeated parameters); nil when
+    /// a name or value is not valid percent-encoded UTF-8.
+    public static func decodePairs(_ body: Data) -> [(String, String)]? {
+        var pairs: [(String, String)] = []
         for pair in body.split(separator: UInt8(ascii: "&"), omittingEmptySubsequences: true) {
             let parts = pair.split(separator: UInt8(ascii: "="), maxSplits: 1, omittingEmptySubsequences: false)
-            guard let name = decodeComponent(parts[0]) else { return nil }
-            let value = parts.count > 1 ? decodeComponent(parts[1]) : ""
-            guard let value else { return nil }
-            if fields[name] == nil { fields[name] = value }
+            guard let name = decodeComponent(parts[0]), let value = parts.count > 1 ? decodeComponent(parts[1]) : ""
+            else { return nil }
+            pairs.append((name, value))
         }
-        return fields
+        return pairs
     }
 
     /// Percent-encodes a name or value: RFC 3986 unreserved ASCII characters (`A–Z a–z 0–9 - . _ ~`)

@@ -31,8 +31,25 @@ public struct CanonicalJSONAdapter: VerifiedAdapter {
     public var acceptedMediaTypes: Set<String> { ["application/json"] }
 
     public let verifier: TimestampedHMACVerifier
+    let format: CanonicalJSONFormat
+
+    public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
+        try format.parse(body, receivedAt: receivedAt)
+    }
+}
+
+/// The body of DelayGate's canonical JSON (see ``CanonicalJSONAdapter``), read with an adapter's
+/// defaults. Shared by the `canonical-json` kind and `POST /v1/events`.
+public struct CanonicalJSONFormat: Sendable {
+    /// The zone of times without an offset whose place gives no zone.
     let defaultTimeZone: TimeZone
+    /// The carrier of events that name none.
     let fixedCarrier: String?
+
+    public init(defaultTimeZone: TimeZone, fixedCarrier: String? = nil) {
+        self.defaultTimeZone = defaultTimeZone
+        self.fixedCarrier = fixedCarrier
+    }
 
     public func parse(_ body: Data, receivedAt: Date) throws(PayloadRejection) -> NormalizedPayload {
         let batch: Batch
@@ -44,7 +61,7 @@ public struct CanonicalJSONAdapter: VerifiedAdapter {
         var payload = NormalizedPayload()
         for (index, item) in batch.events.enumerated() {
             do {
-                payload.events.append(try item.result.get().trackingEvent(adapter: self, receivedAt: receivedAt))
+                payload.events.append(try item.result.get().trackingEvent(format: self, receivedAt: receivedAt))
             } catch let error as ItemError {
                 payload.rejectedItems.append(RejectedItem(index: index, reason: "events[\(index)].\(error.reason)"))
             } catch {
@@ -100,7 +117,7 @@ public struct CanonicalJSONAdapter: VerifiedAdapter {
             }
         }
 
-        func trackingEvent(adapter: CanonicalJSONAdapter, receivedAt: Date) throws(ItemError) -> TrackingEvent {
+        func trackingEvent(format adapter: CanonicalJSONFormat, receivedAt: Date) throws(ItemError) -> TrackingEvent {
             guard let carrier = (carrier ?? adapter.fixedCarrier).flatMap(Self.identifier) else {
                 throw ItemError(
                     carrier == nil ? "carrier: required field is missing" : "carrier: expected 1–64 visible characters")

@@ -48,9 +48,10 @@ public enum CanonicalJSONKind: InboundAdapterKind {
         return CanonicalJSONAdapter(
             name: file.name,
             verifier: try configuration.verification.verifier(file: file, environment: decoder.environment),
-            defaultTimeZone: try ZoneOption.zone(
-                configuration.options?.defaultTimeZone, default: "Asia/Shanghai", file: file,
-                key: "options.default_time_zone"),
-            fixedCarrier: configuration.options?.carrier)
+            format: CanonicalJSONFormat(
+                defaultTimeZone: try ZoneOption.zone(
+                    configuration.options?.defaultTimeZone, default: "Asia/Shanghai", file: file,
+                    key: "options.default_time_zone"),
+                fixedCarrier: configuration.options?.carrier))
     }
 }
