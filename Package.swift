@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(
             url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.28.1", traits: ["FullFoundation"]),
@@ -154,6 +155,7 @@ let package = Package(
                 "DelayGateAlerting",
                 "DelayGateConfig",
                 "DelayGateEngine",
+                "DelayGateIngest",
                 "DelayGateModel",
                 "DelayGateOutbound",
                 "DelayGateStorage",
@@ -182,12 +184,16 @@ let package = Package(
                 "DelayGateOutbox",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdCore", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
+            resources: [.embedInCode("OpenAPI/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
         // Stand-ins for external services (ERP, …) speaking the vendors' real shapes; used by tests and the demo.
@@ -233,6 +239,7 @@ let package = Package(
             name: "delaygate",
             dependencies: [
                 "DelayGateAdapters",
+                "DelayGateAuth",
                 "DelayGateAlerting",
                 "DelayGateEngine",
                 "DelayGateEvaluation",

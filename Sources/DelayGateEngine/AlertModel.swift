@@ -12,6 +12,8 @@ public final class AlertModel: Sendable {
         var baselines: DwellBaselines
         var lanes: LaneRiskModel
         var disruptions: [String: DisruptionNotice] = [:]
+        /// Feedback factor by node identifier (``TrackingNode/identifier``); 1 when absent.
+        var feedbackFactors: [String: Double] = [:]
         /// Whether lanes learn from deliveries as they happen (off when replaying a frozen evaluation).
         var learnsLanes = true
         /// Whether nodes learn from completed dwells as they happen (off for a frozen evaluation).
@@ -114,18 +116,29 @@ public final class AlertModel: Sendable {
         state.withLock { $0.lanes.learn(lane, transit: transit, window: window) }
     }
 
+    /// The multiplier resolved tickets put on a node's expected dwell (1 when none did).
+    public func feedbackFactor(for node: String?) -> Double {
+        guard let node else { return 1 }
+        return state.withLock { $0.feedbackFactors[node] ?? 1 }
+    }
+
+    /// Sets a node's feedback factor (the closed loop, after a helpdesk verdict).
+    public func setFeedbackFactor(_ factor: Double, for node: String) {
+        state.withLock { $0.feedbackFactors[node] = factor == 1 ? nil : factor }
+    }
+
     public func remember(_ notice: DisruptionNotice) {
         state.withLock { $0.disruptions[notice.id] = notice }
     }
 
     // MARK: Persistence
 
-    /// Loads stored baselines, lanes and disruption notices (at start-up).
+    /// Loads stored baselines, lanes, disruption notices and feedback factors (at start-up).
     public func load(from database: any DatabaseReader) throws {
-        let (baselines, lanes, notices) = try database.read { db in
+        let (baselines, lanes, notices, factors) = try database.read { db in
             (
                 try LearnedStateStore.load(.baselines, in: db), try LearnedStateStore.load(.lanes, in: db),
-                try DisruptionStore.all(in: db)
+                try DisruptionStore.all(in: db), try FeedbackStore.factors(in: db)
             )
         }
         let decoder = JSONDecoder()
@@ -147,6 +160,7 @@ public final class AlertModel: Sendable {
             state.baselines.restore(stats)
             state.lanes.restore(samples)
             for notice in notices { state.disruptions[notice.id] = notice }
+            state.feedbackFactors = factors.filter { $0.value != 1 }
         }
     }
 

@@ -104,7 +104,8 @@ public struct AlertRecorder: Sendable {
             shipment: shipment, orderID: order?.id, level: finding.level.rawValue, scenario: finding.scenario.rawValue,
             reasonZH: finding.reason.zh, reasonEN: finding.reason.en,
             details: Self.details(finding, node: node, milestone: milestone, window: finding.deliveryWindow ?? window),
-            region: order?.destination.region ?? node?.region)
+            region: order?.destination.region ?? node?.region,
+            facility: node?.identifier)
         let actions = playbook.actions(level: finding.level, scenario: finding.scenario).map {
             (action: $0, idempotencyKey: "episode:\(episodeID):\(finding.level.rawValue):\($0.rawValue)")
         }

@@ -87,11 +87,13 @@ public final class DeadlineScheduler: Service, Sendable {
         let disruptions = model.disruptions(notEndedAt: now)
         let recorder = self.recorder
         let batchSize = options.batchSize
+        let model = self.model
         let report = try await writer.write { db -> TickReport in
             var report = TickReport()
             for key in try ShipmentStore.due(at: now, limit: batchSize, in: db) {
                 let recorded = try Self.evaluate(
-                    key, evaluator: evaluator, disruptions: disruptions, recorder: recorder, at: now, in: db)
+                    key, evaluator: evaluator, disruptions: disruptions, feedback: model.feedbackFactor(for:),
+                    recorder: recorder, at: now, in: db)
                 report.evaluated += 1
                 report.raised += recorded.raised.count
                 report.closed += recorded.closed
@@ -104,8 +106,8 @@ public final class DeadlineScheduler: Service, Sendable {
 
     /// Judges one shipment now and schedules its next check.
     static func evaluate(
-        _ key: ShipmentKey, evaluator: AlertEvaluator, disruptions: [DisruptionNotice], recorder: AlertRecorder,
-        at now: Date, in db: Database
+        _ key: ShipmentKey, evaluator: AlertEvaluator, disruptions: [DisruptionNotice],
+        feedback: (String?) -> Double, recorder: AlertRecorder, at now: Date, in db: Database
     ) throws -> AlertRecorder.Report {
         guard let shipment = try ShipmentStore.shipment(key, in: db) else {
             try ShipmentStore.setNextCheck(key, at: nil, in: db)
@@ -115,7 +117,7 @@ public final class DeadlineScheduler: Service, Sendable {
         let context = ShipmentContext(
             shipment: shipment, origin: shipment.origin,
             latestDetails: try EventStore.latestDetails(for: key, milestone: shipment.milestone, in: db), order: order,
-            disruptions: disruptions)
+            disruptions: disruptions, feedbackFactor: feedback(shipment.node.identifier))
         let assessment = evaluator.assess(context, now: now)
         let report = try recorder.record(assessment, for: shipment, order: order, at: now, in: db)
         // A deadline never lies in the past: that would make the same shipment due forever.

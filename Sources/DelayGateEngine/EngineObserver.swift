@@ -4,19 +4,25 @@ import DelayGateModel
 import DelayGateStorage
 import Foundation
 import GRDB
+import Metrics
 
 /// The alert engine's side of normalization, run inside the normalization transaction: it
 /// learns completed dwells and delivered lanes, judges presale orders as they arrive, makes
-/// parcels under a new disruption due, and wakes the scheduler once the batch is committed.
+/// parcels under a new disruption due, closes the loop on solved helpdesk tickets, and wakes the
+/// scheduler once the batch is committed.
 public struct EngineObserver: NormalizationObserver {
     let model: AlertModel
     let recorder: AlertRecorder
     let scheduler: DeadlineScheduler?
+    let feedback: FeedbackLoop
+    let unmatchedFeedback: Counter
 
-    public init(model: AlertModel, scheduler: DeadlineScheduler?) {
+    public init(model: AlertModel, scheduler: DeadlineScheduler?, metricsFactory: any MetricsFactory = MetricsSystem.factory) {
         self.model = model
         self.recorder = AlertRecorder(playbook: model.playbook, planner: model.planner)
         self.scheduler = scheduler
+        self.feedback = FeedbackLoop(model: model)
+        self.unmatchedFeedback = Counter(label: "delaygate_feedback_unmatched_total", factory: metricsFactory)
     }
 
     public func normalized(_ outcome: NormalizationOutcome, at now: Date, in db: Database) throws {
@@ -38,6 +44,10 @@ public struct EngineObserver: NormalizationObserver {
             model.remember(notice)
             try ShipmentStore.scheduleOpen(
                 regions: notice.regions, facilities: notice.facilities, at: max(now, notice.validFrom), in: db)
+        }
+        for (report, inboxID) in outcome.ticketFeedback
+        where try feedback.apply(report, inboxID: inboxID, at: now, in: db) == .unmatched {
+            unmatchedFeedback.increment()
         }
     }
 

@@ -144,7 +144,7 @@ extension InboxNormalization {
         observed.transitions += outcome.transitions
         observed.orders += payload.orders
         observed.disruptions += payload.disruptions
-        observed.ticketFeedback += payload.ticketFeedback
+        observed.ticketFeedback += payload.ticketFeedback.map { ($0, inboxID) }
         for order in payload.orders {
             try OrderStore.upsert(order, in: db)
         }

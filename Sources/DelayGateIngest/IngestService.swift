@@ -17,13 +17,17 @@ public struct IngestService: Sendable {
     private let inboxCommits: MetricHandles<Counter>
     private let verificationFailures: MetricHandles<Counter>
     private let unknownCodes: MetricHandles<Counter>
+    /// Where each request's outcome is counted, per adapter.
+    public let health: AdapterHealth
 
     public init(
         writer: GroupCommitWriter,
         normalizer: Normalizer,
         clock: @escaping @Sendable () -> Date = { Date() },
+        health: AdapterHealth = AdapterHealth(),
         metricsFactory: any MetricsFactory = MetricsSystem.factory
     ) {
+        self.health = health
         self.writer = writer
         self.normalizer = normalizer
         self.clock = clock
@@ -37,6 +41,19 @@ public struct IngestService: Sendable {
 
     /// Receives one request for `adapter`.
     public func receive(_ request: InboundRequest, for adapter: any InboundAdapter) async throws(IngestError)
+        -> IngestReceipt
+    {
+        do {
+            let receipt = try await accept(request, for: adapter)
+            health.record(adapter: adapter.name, success: true, at: clock())
+            return receipt
+        } catch {
+            health.record(adapter: adapter.name, success: false, error: error.summary, at: clock())
+            throw error
+        }
+    }
+
+    private func accept(_ request: InboundRequest, for adapter: any InboundAdapter) async throws(IngestError)
         -> IngestReceipt
     {
         let mediaType = try admit(mediaType: request.mediaType, for: adapter)
@@ -119,4 +136,15 @@ public enum IngestError: Error, Sendable {
     case rejected(inboxID: Int64, PayloadRejection)
     /// The inbox could not commit (503); nothing was stored and the sender should retry.
     case storageUnavailable(String)
+
+    /// One line for operators (no secrets: verification failures name headers, not values).
+    public var summary: String {
+        switch self {
+        case .secretsMissing(_, let variables): "unset secret variable \(variables.joined(separator: ", "))"
+        case .unsupportedMediaType(let received, _): "unsupported media type \(received ?? "(none)")"
+        case .unauthorized(let failure): "verification failed: \(failure.reason)"
+        case .rejected(let inboxID, let rejection): "inbox row \(inboxID) rejected: \(rejection.reason)"
+        case .storageUnavailable: "the inbox could not commit"
+        }
+    }
 }

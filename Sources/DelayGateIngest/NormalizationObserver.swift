@@ -19,8 +19,8 @@ public struct NormalizationOutcome: Sendable {
     public var transitions: [EventStore.Transition] = []
     public var orders: [Order] = []
     public var disruptions: [DisruptionNotice] = []
-    /// Helpdesk reports about tickets DelayGate opened (the closed loop).
-    public var ticketFeedback: [TicketFeedback] = []
+    /// Helpdesk reports about tickets DelayGate opened (the closed loop), with their inbox rows.
+    public var ticketFeedback: [(report: TicketFeedback, inboxID: Int64?)] = []
 
     public init() {}
 

@@ -30,7 +30,7 @@ public struct DedupKey: Hashable, Sendable {
             identity.append("\u{1F}")
             identity.append(event.carrierStatus.code)
             identity.append("\u{1F}")
-            identity.append(event.node.facilityCode ?? event.node.facilityName ?? event.node.city ?? "")
+            identity.append(event.node.identifier ?? "")
         }
         let digest = SHA256.hash(data: Data(identity.utf8))
         self.bytes = Data(digest.prefix(16))

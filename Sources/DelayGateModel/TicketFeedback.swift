@@ -23,8 +23,11 @@ public struct TicketFeedback: Sendable, Hashable {
     public var status: String
     /// Whether `status` means the ticket is done.
     public var isSolved: Bool
-    /// The agent's verdict; nil when the ticket carries none (counted as confirmed).
+    /// The agent's verdict; nil when the ticket carries none the gateway knows (the report then
+    /// counts for handling time and causes, but neither raises nor lowers the node's threshold).
     public var outcome: Outcome?
+    /// The verdict as the helpdesk sent it, when there was one.
+    public var verdict: String?
     /// The cause the agent recorded (e.g. "hub congestion", "missing invoice").
     public var cause: String?
     /// What resolved it (e.g. "re-shipped", "customs broker fixed documents").
@@ -34,7 +37,8 @@ public struct TicketFeedback: Sendable, Hashable {
 
     public init(
         helpdesk: String, ticketID: String, externalID: String? = nil, status: String, isSolved: Bool,
-        outcome: Outcome? = nil, cause: String? = nil, resolution: String? = nil, solvedAt: Date
+        outcome: Outcome? = nil, verdict: String? = nil, cause: String? = nil, resolution: String? = nil,
+        solvedAt: Date
     ) {
         self.helpdesk = helpdesk
         self.ticketID = ticketID
@@ -42,6 +46,7 @@ public struct TicketFeedback: Sendable, Hashable {
         self.status = status
         self.isSolved = isSolved
         self.outcome = outcome
+        self.verdict = verdict
         self.cause = cause
         self.resolution = resolution
         self.solvedAt = solvedAt

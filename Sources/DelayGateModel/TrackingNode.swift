@@ -30,6 +30,9 @@ public struct TrackingNode: Hashable, Sendable, Codable {
         self.coordinates = coordinates
     }
 
+    /// The node's identity for learning and feedback: the facility code, else its name, else the city.
+    public var identifier: String? { facilityCode ?? facilityName ?? city }
+
     /// True when the carrier told us nothing about the place.
     public var isEmpty: Bool {
         facilityCode == nil && facilityName == nil && city == nil && region == nil && country == nil

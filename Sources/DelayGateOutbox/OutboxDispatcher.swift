@@ -1,4 +1,5 @@
 import DelayGateEngine
+import DelayGateIngest
 import DelayGateOutbound
 import DelayGateStorage
 import Foundation
@@ -40,6 +41,8 @@ public final class OutboxDispatcher: Service, Sendable {
     public let wakeup: Wakeup
     private let inFlight = Mutex<[String: Int]>([:])
     private let metrics: DispatcherMetrics
+    /// Where each attempt's outcome is counted, per adapter.
+    public let health: AdapterHealth
 
     public init(
         database: any DatabaseReader,
@@ -51,9 +54,11 @@ public final class OutboxDispatcher: Service, Sendable {
         wakeup: Wakeup = Wakeup(),
         clock: @escaping @Sendable () -> Date = { Date() },
         random: @escaping @Sendable () -> Double = { Double.random(in: 0..<1) },
+        health: AdapterHealth = AdapterHealth(),
         metricsFactory: any MetricsFactory = MetricsSystem.factory,
         logger: Logger = Logger(label: "delaygate.outbox")
     ) {
+        self.health = health
         self.database = database
         self.writer = writer
         self.catalog = catalog
@@ -237,6 +242,9 @@ public final class OutboxDispatcher: Service, Sendable {
             return .lost
         }
         metrics.count(settled, adapter: row.adapter)
+        health.record(
+            adapter: row.adapter, success: settled == .delivered,
+            error: settled == .delivered ? nil : Redaction.maskingPhoneNumbers(Self.error(of: outcome)), at: now)
         if settled == .dead {
             logger.warning(
                 "outbox delivery is dead",

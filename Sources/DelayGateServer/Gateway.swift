@@ -1,4 +1,5 @@
 import DelayGateAdapters
+import DelayGateAuth
 import DelayGateConfig
 import DelayGateEngine
 import DelayGateIngest
@@ -8,8 +9,11 @@ import DelayGateStorage
 import Foundation
 import GRDB
 import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
 import Logging
 import NIOCore
+import NIOSSL
 import ServiceLifecycle
 
 /// One running gateway: the database, the write path, the normalizer and the HTTP application,
@@ -38,6 +42,10 @@ public struct Gateway: Sendable {
     public let outbound: OutboundCatalog
     /// Delivers the outbox; nil when no actions file is configured.
     public let dispatcher: OutboxDispatcher?
+    /// DelayGate's own OAuth server: issues the API's tokens and checks them; nil answers the API
+    /// with 503 until an OAuth file with a signing key is configured.
+    public let authorization: AuthorizationServer?
+    public let clock: @Sendable () -> Date
     public let metrics: GatewayMetrics
     public let logger: Logger
 
@@ -49,13 +57,16 @@ public struct Gateway: Sendable {
         outbound: OutboundCatalog = OutboundCatalog(adapters: []),
         actions: ActionSettings? = nil,
         http: OutboundHTTP? = nil,
+        authorization: AuthorizationServer? = nil,
         metrics: GatewayMetrics = GatewayMetrics(),
         clock: @escaping @Sendable () -> Date = { Date() },
         logger: Logger = Logger(label: "delaygate")
     ) throws {
         self.configuration = configuration
-        self.catalog = catalog
+        self.catalog = catalog.addingAPIAdapters()
         self.outbound = outbound
+        self.authorization = authorization
+        self.clock = clock
         self.metrics = metrics
         self.logger = logger
         let storage = configuration.storage
@@ -76,7 +87,8 @@ public struct Gateway: Sendable {
         if let actions {
             dispatcher = OutboxDispatcher(
                 database: database, writer: writer, catalog: outbound, retry: actions.retry, dispatch: actions.dispatch,
-                http: http, wakeup: wakeup, clock: clock, metricsFactory: metrics.factory, logger: logger)
+                http: http, wakeup: wakeup, clock: clock, health: AdapterHealth(since: clock()),
+                metricsFactory: metrics.factory, logger: logger)
         } else {
             dispatcher = nil
         }
@@ -96,10 +108,12 @@ public struct Gateway: Sendable {
                 queueCapacity: configuration.normalizer.queueCapacity,
                 maxDelay: .milliseconds(configuration.normalizer.maxDelayMilliseconds)),
             clock: clock,
-            observer: EngineObserver(model: alertModel, scheduler: scheduler),
+            observer: EngineObserver(model: alertModel, scheduler: scheduler, metricsFactory: metrics.factory),
             metricsFactory: metrics.factory,
             logger: logger)
-        ingest = IngestService(writer: writer, normalizer: normalizer, clock: clock, metricsFactory: metrics.factory)
+        ingest = IngestService(
+            writer: writer, normalizer: normalizer, clock: clock, health: AdapterHealth(since: clock()),
+            metricsFactory: metrics.factory)
         pollers = catalog.names.compactMap { catalog.adapter(named: $0) as? ERPPollAdapter }.map {
             [database, writer, normalizer] adapter in
             ERPOrderPoller(
@@ -108,14 +122,14 @@ public struct Gateway: Sendable {
         }
     }
 
+    /// Builds the gateway a configuration describes, with its OAuth server.
     public init(
         setup: GatewaySetup, metrics: GatewayMetrics = GatewayMetrics(), logger: Logger = Logger(label: "delaygate")
-    )
-        throws
-    {
+    ) async throws {
         try self.init(
             configuration: setup.configuration, catalog: setup.catalog, alerting: setup.alerting,
-            outbound: setup.outbound, actions: setup.actions, metrics: metrics, logger: logger)
+            outbound: setup.outbound, actions: setup.actions,
+            authorization: try await AuthorizationServer(settings: setup.oauth), metrics: metrics, logger: logger)
     }
 
     /// The routes, with problem+json errors and request metrics.
@@ -123,9 +137,20 @@ public struct Gateway: Sendable {
         let router = Router(context: BasicRequestContext.self)
         router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
         router.add(middleware: ProblemMiddleware())
-        WebhookRoutes(catalog: catalog, ingest: ingest, bodyLimit: configuration.server.bodyLimit.bytes)
+        let webhooks = WebhookRoutes<BasicRequestContext>(
+            catalog: catalog, ingest: ingest, bodyLimit: configuration.server.bodyLimit.bytes)
+        webhooks.register(on: router)
+        let access = APIAuthorization(server: authorization)
+        OAuthRoutes(server: authorization).register(on: router)
+        APIRoutes(authorization: access, webhooks: webhooks, database: database, model: alertModel, clock: clock)
             .register(on: router)
+        AdminRoutes(
+            authorization: access, database: database, catalog: catalog, outbound: outbound,
+            inboundHealth: ingest.health, outboundHealth: dispatcher?.health,
+            replayed: { [dispatcher] in dispatcher?.wakeup.signal() }, clock: clock
+        ).register(on: router)
         OperationsRoutes(metrics: metrics, writer: writer, normalizer: normalizer).register(on: router)
+        OpenAPIRoutes().register(on: router)
         return router
     }
 
@@ -141,20 +166,38 @@ public struct Gateway: Sendable {
     ///   server listens; useful when the configured port is 0.
     public func application(
         onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
+    ) throws -> some ApplicationProtocol {
         let logger = self.logger
+        let scheme = configuration.server.tls == nil ? "http" : "https"
         return Application(
             router: router(),
+            server: try Self.server(tls: configuration.server.tls),
             configuration: .init(
                 address: .hostname(configuration.server.host, port: configuration.server.port),
                 serverName: nil),
             services: [checkpointer, writer] + (dispatcher.map { [$0] } ?? []) + [scheduler, normalizer] + pollers,
             onServerRunning: { channel in
                 let address = channel.localAddress.map(Self.describe) ?? "unknown"
-                logger.notice("delaygate listening on http://\(address)")
+                logger.notice("delaygate listening on \(scheme)://\(address)")
                 await onServerRunning(address)
             },
             logger: logger)
+    }
+
+    /// HTTP/1.1, over TLS when a certificate is configured.
+    static func server(tls: ServerConfig.TLS?) throws -> HTTPServerBuilder {
+        guard let tls else { return .http1() }
+        do {
+            let chain = try NIOSSLCertificate.fromPEMFile(tls.certificateFile).map { NIOSSLCertificateSource.certificate($0) }
+            let key = try NIOSSLPrivateKey(file: tls.privateKeyFile, format: .pem)
+            var configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain, privateKey: .privateKey(key))
+            configuration.minimumTLSVersion = .tlsv12
+            return try .tls(.http1(), tlsConfiguration: configuration)
+        } catch {
+            throw ConfigError(
+                file: tls.certificateFile,
+                message: "cannot load the TLS certificate and key (\(tls.privateKeyFile)): \(error)")
+        }
     }
 
     static func describe(_ address: SocketAddress) -> String {

@@ -58,7 +58,7 @@ public struct GatewaySetup: Sendable {
         let outbound = OutboundCatalog.load(
             directory: configuration.outboundAdaptersDirectory, environment: environment)
         errors += outbound.errors
-        let warnings = loaded.warnings + outbound.warnings
+        var warnings = loaded.warnings + outbound.warnings
         var actions: ActionSettings?
         if FileManager.default.fileExists(atPath: configuration.actionsFile) {
             do throws(ConfigError) {
@@ -83,9 +83,26 @@ public struct GatewaySetup: Sendable {
                     file: loaded.catalog.files[name] ?? configuration.adaptersDirectory,
                     message: "the adapter name '\(name)' is reserved for DelayGate's API; rename the file"))
         }
+        if let tls = configuration.server.tls {
+            for (file, key) in [(tls.certificateFile, "certificate_file"), (tls.privateKeyFile, "private_key_file")]
+            where !FileManager.default.isReadableFile(atPath: file) {
+                errors.append(
+                    ConfigError(
+                        file: path ?? GatewayConfig.defaultPath, key: "server.tls.\(key)",
+                        message: "cannot read '\(file)'"))
+            }
+        }
+        for variable in oauth.missingSecrets {
+            warnings.append(
+                ConfigWarning(
+                    file: configuration.oauthFile,
+                    message:
+                        "environment variable \(variable) is not set: POST /oauth/token and the /v1 API answer 503 until it is"
+                ))
+        }
         guard errors.isEmpty else { throw Errors(errors: errors) }
         return GatewaySetup(
-            configuration: configuration, catalog: loaded.catalog, alerting: alerting, outbound: outbound.catalog,
+            configuration: configuration, catalog: loaded.catalog.addingAPIAdapters(), alerting: alerting, outbound: outbound.catalog,
             actions: actions, oauth: oauth, warnings: warnings)
     }
 

@@ -57,7 +57,7 @@ struct InboxCommand: AsyncParsableCommand {
             for row in rows {
                 let reason = row.reason.map { $0.count > 100 ? String($0.prefix(99)) + "…" : $0 } ?? ""
                 print(
-                    pad(String(row.id), 8) + pad(iso(row.receivedAt), 25) + pad(row.adapter, 18)
+                    pad(String(row.id), 8) + pad(rfc3339(row.receivedAt), 25) + pad(row.adapter, 18)
                         + pad(row.state.rawValue, 12)
                         + pad(row.eventCount.map(String.init) ?? "-", 8) + pad(String(row.body.count), 7) + reason)
             }
@@ -97,7 +97,7 @@ struct InboxCommand: AsyncParsableCommand {
                     report = try await reprocessor.reprocess(ids: id)
                 }
             } catch let error as ReprocessError {
-                throw CLIError("error: \(error)")
+                throw CLIError("\(error)")
             }
             let summary = report.summary
             print(
@@ -109,45 +109,16 @@ struct InboxCommand: AsyncParsableCommand {
 
 extension InboxState: ExpressibleByArgument {}
 
-/// The inbox row as a JSON line.
-struct InboxRowJSON: Encodable {
-    var id: Int64
-    var adapter: String
-    var contentType: String
-    var receivedAt: String
-    var state: String
-    var reason: String?
-    var events: Int?
-    var body: String
-
-    init(_ row: InboxRecord) {
-        id = row.id
-        adapter = row.adapter
-        contentType = row.contentType
-        receivedAt = iso(row.receivedAt)
-        state = row.state.rawValue
-        reason = row.reason
-        events = row.eventCount
-        body = String(decoding: row.body, as: UTF8.self)
-    }
-
-    enum CodingKeys: String, CodingKey {
-        case id, adapter, state, reason, events, body
-        case contentType = "content_type"
-        case receivedAt = "received_at"
-    }
-}
-
 func openExistingDatabase(_ setup: GatewaySetup) throws -> DatabasePool {
     let path = setup.configuration.storage.path
     guard FileManager.default.fileExists(atPath: path) else {
-        throw CLIError("error: no database at \(path) yet (it is created by 'delaygate serve')")
+        throw CLIError("no database at \(path) yet (it is created by 'delaygate serve')")
     }
     do {
         return try GatewayDatabase.open(
             at: path, options: .init(synchronous: setup.configuration.storage.synchronous.rawValue))
     } catch {
-        throw CLIError("error: cannot open the database at \(path): \(error)")
+        throw CLIError("cannot open the database at \(path): \(error)")
     }
 }
 
@@ -155,6 +126,3 @@ func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
 }
 
-func iso(_ date: Date) -> String {
-    Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
-}

@@ -62,7 +62,7 @@ struct OutboxCommand: AsyncParsableCommand {
                 let note = row.state == .delivered ? (row.receipt.map { "receipt \($0)" } ?? "") : (row.lastError ?? "")
                 let masked = Redaction.maskingPhoneNumbers(note)
                 print(
-                    pad(String(row.id), 8) + pad(iso(row.createdAt), 25) + pad(row.adapter, 16) + pad(row.action, 24)
+                    pad(String(row.id), 8) + pad(rfc3339(row.createdAt), 25) + pad(row.adapter, 16) + pad(row.action, 24)
                         + pad(row.state.rawValue, 11) + pad(String(row.attempts), 6)
                         + (masked.count > 100 ? String(masked.prefix(99)) + "…" : masked))
             }
@@ -108,59 +108,10 @@ struct OutboxCommand: AsyncParsableCommand {
             let replayed = results.count - missing.count
             print("replayed \(replayed) dead deliver\(replayed == 1 ? "y" : "ies")")
             if !missing.isEmpty {
-                throw CLIError("Error: no dead delivery with id \(missing.joined(separator: ", "))")
+                throw CLIError("no dead delivery with id \(missing.joined(separator: ", "))")
             }
         }
     }
 }
 
 extension OutboxState: ExpressibleByArgument {}
-
-/// An outbox row as a JSON line; phone numbers in errors are masked.
-struct OutboxRowJSON: Encodable {
-    var id: Int64
-    var idempotencyKey: String
-    var alertID: Int64?
-    var action: String
-    var adapter: String
-    var state: String
-    var attempts: Int
-    var nextAttemptAt: String
-    var lastStatus: Int?
-    var lastError: String?
-    var receipt: String?
-    var helpdeskGroup: String?
-    var createdAt: String
-    var deliveredAt: String?
-    var response: String?
-
-    enum CodingKeys: String, CodingKey {
-        case id, action, adapter, state, attempts, receipt, response
-        case idempotencyKey = "idempotency_key"
-        case alertID = "alert_id"
-        case nextAttemptAt = "next_attempt_at"
-        case lastStatus = "last_status"
-        case lastError = "last_error"
-        case helpdeskGroup = "helpdesk_group"
-        case createdAt = "created_at"
-        case deliveredAt = "delivered_at"
-    }
-
-    init(_ row: OutboxRow) {
-        id = row.id
-        idempotencyKey = row.idempotencyKey
-        alertID = row.alertID
-        action = row.action
-        adapter = row.adapter
-        state = row.state.rawValue
-        attempts = row.attempts
-        nextAttemptAt = iso(row.nextAttemptAt)
-        lastStatus = row.lastStatus
-        lastError = row.lastError.map(Redaction.maskingPhoneNumbers)
-        receipt = row.receipt
-        helpdeskGroup = row.helpdeskGroup
-        createdAt = iso(row.createdAt)
-        deliveredAt = row.deliveredAt.map(iso)
-        response = row.response.map(Redaction.maskingPhoneNumbers)
-    }
-}

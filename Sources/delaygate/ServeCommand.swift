@@ -47,7 +47,7 @@ struct ServeCommand: AsyncParsableCommand {
 
         let gateway: Gateway
         do {
-            gateway = try Gateway(setup: setup, metrics: metrics, logger: logger)
+            gateway = try await Gateway(setup: setup, metrics: metrics, logger: logger)
         } catch {
             throw CLIError("cannot open the database at \(setup.configuration.storage.path): \(error)")
         }

@@ -35,6 +35,8 @@ public struct AdapterRegistry: Sendable {
         DisruptionKind.self,
         OrdersKind.self,
         ERPPollKind.self,
+        ZendeskTicketEventKind.self,
+        FreshdeskTicketEventKind.self,
     ])
 
     public mutating func register(_ kind: any InboundAdapterKind.Type) {

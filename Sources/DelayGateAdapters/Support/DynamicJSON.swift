@@ -2,7 +2,7 @@ import DelayGateModel
 import Foundation
 
 /// Any JSON value, for payloads whose shape is described by configuration rather than code.
-public enum DynamicJSON: Decodable, Hashable, Sendable {
+public enum DynamicJSON: Codable, Hashable, Sendable {
     case string(String)
     case integer(Int64)
     case number(Double)
@@ -27,6 +27,19 @@ public enum DynamicJSON: Decodable, Hashable, Sendable {
             self = .array(value)
         } else {
             self = .object(try container.decode([String: DynamicJSON].self))
+        }
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        switch self {
+        case .string(let value): try container.encode(value)
+        case .integer(let value): try container.encode(value)
+        case .number(let value): try container.encode(value)
+        case .bool(let value): try container.encode(value)
+        case .array(let value): try container.encode(value)
+        case .object(let value): try container.encode(value)
+        case .null: try container.encodeNil()
         }
     }
 

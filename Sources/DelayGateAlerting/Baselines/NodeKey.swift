@@ -24,14 +24,14 @@ public struct NodeKey: Hashable, Sendable, Codable, CustomStringConvertible {
     public init(shipment: Shipment, destination: String? = nil) {
         self.init(
             carrier: shipment.key.carrier,
-            facility: shipment.node.facilityCode ?? shipment.node.facilityName ?? shipment.node.city,
+            facility: shipment.node.identifier,
             milestone: shipment.milestone, toward: Self.toward(shipment.milestone, destination))
     }
 
     /// The node an event happened at, for a parcel bound for `destination` (a region).
     public init(event: TrackingEvent, destination: String? = nil) {
         self.init(
-            carrier: event.carrier, facility: event.node.facilityCode ?? event.node.facilityName ?? event.node.city,
+            carrier: event.carrier, facility: event.node.identifier,
             milestone: event.milestone, toward: Self.toward(event.milestone, destination))
     }
 

@@ -44,6 +44,8 @@ public struct AlertPolicy: Sendable, Hashable {
     public var language: Language
     public var baselines: DwellBaselines.Policy
     public var lanes: LaneRiskModel.Policy
+    /// How resolved tickets tune nodes' expected dwell.
+    public var feedback: FeedbackPolicy
 
     public init(
         thresholds: Thresholds = Thresholds(),
@@ -54,7 +56,8 @@ public struct AlertPolicy: Sendable, Hashable {
         disruptionFactors: [DisruptionNotice.Severity: Double] = [.minor: 1.2, .major: 1.5, .severe: 2.0],
         language: Language = .zh,
         baselines: DwellBaselines.Policy = DwellBaselines.Policy(),
-        lanes: LaneRiskModel.Policy = LaneRiskModel.Policy()
+        lanes: LaneRiskModel.Policy = LaneRiskModel.Policy(),
+        feedback: FeedbackPolicy = FeedbackPolicy()
     ) {
         self.thresholds = thresholds
         self.overrides = overrides
@@ -65,6 +68,7 @@ public struct AlertPolicy: Sendable, Hashable {
         self.language = language
         self.baselines = baselines
         self.lanes = lanes
+        self.feedback = feedback
     }
 
     /// The thresholds for a carrier in a region: carrier+region, then carrier, then region, then default.

@@ -51,7 +51,7 @@ public struct AlertingConfiguration: Decodable, Sendable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case language, thresholds, overrides, returns, presale, baselines, scheduler, playbook
+        case language, thresholds, overrides, returns, presale, baselines, scheduler, playbook, feedback
         case deliveryRisk = "delivery_risk"
         case disruptionFactors = "disruption_factors"
         case peakSeasons = "peak_seasons"
@@ -91,6 +91,9 @@ public struct AlertingConfiguration: Decodable, Sendable {
         }
         if let baselines = try container.decodeIfPresent(BaselinesEntry.self, forKey: .baselines) {
             baselines.apply(to: &policy.baselines)
+        }
+        if let feedback = try container.decodeIfPresent(FeedbackEntry.self, forKey: .feedback) {
+            policy.feedback = feedback.policy
         }
         self.policy = policy
 
@@ -380,6 +383,42 @@ private struct RuleEntry: Decodable {
             return action
         }
         rule = Playbook.Rule(scenario: scenario, level: alertLevel, actions: actions)
+    }
+}
+
+/// `feedback:`: how resolved tickets tune a node's expected dwell.
+private struct FeedbackEntry: Decodable {
+    var policy = FeedbackPolicy()
+    enum CodingKeys: String, CodingKey {
+        case decay
+        case falseAlarmsToRaise = "false_alarms_to_raise"
+        case raiseStep = "raise_step"
+        case maximumFactor = "max_factor"
+        case graphHalfLifeDays = "graph_half_life_days"
+    }
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.container(keyedBy: CodingKeys.self)
+        if let count = try container.decodeIfPresent(Int.self, forKey: .falseAlarmsToRaise) {
+            guard (1...100).contains(count) else { throw invalid(.falseAlarmsToRaise, container, "expected 1 to 100") }
+            policy.falseAlarmsToRaise = count
+        }
+        if let step = try container.decodeIfPresent(Double.self, forKey: .raiseStep) {
+            guard step > 0, step <= 1 else { throw invalid(.raiseStep, container, "expected a share above 0, at most 1") }
+            policy.raiseStep = step
+        }
+        if let maximum = try container.decodeIfPresent(Double.self, forKey: .maximumFactor) {
+            guard (1...5).contains(maximum) else { throw invalid(.maximumFactor, container, "expected 1 to 5") }
+            policy.maximumFactor = maximum
+        }
+        if let decay = try container.decodeIfPresent(Double.self, forKey: .decay) {
+            guard decay > 0, decay <= 1 else { throw invalid(.decay, container, "expected a share above 0, at most 1") }
+            policy.decay = decay
+        }
+        if let days = try container.decodeIfPresent(Double.self, forKey: .graphHalfLifeDays) {
+            guard days > 0 else { throw invalid(.graphHalfLifeDays, container, "expected days above 0") }
+            policy.graphHalfLife = days * 86_400
+        }
     }
 }
 

@@ -4,8 +4,8 @@ import Foundation
 import Hummingbird
 import NIOCore
 
-/// `POST /webhooks/{adapter}` (and `POST /v1/orders`, served by the adapter named `orders`): the
-/// inbound door for carriers, brokers, feeds and ERPs.
+/// `POST /webhooks/{adapter}`: the inbound door for carriers, brokers, feeds, ERPs and helpdesks
+/// (the API's `POST /v1/events` and `POST /v1/orders` pass through ``receive(_:adapter:)`` too).
 ///
 /// Answers `202 Accepted` once the raw body is committed to the inbox (the response names the
 /// inbox row), or the answer the adapter's vendor protocol requires (Kdniao's JSON), and RFC
@@ -17,27 +17,30 @@ struct WebhookRoutes<Context: RequestContext>: Sendable {
     let ingest: IngestService
     let bodyLimit: Int
 
-    /// The adapter that serves `POST /v1/orders`.
-    static var ordersAdapter: String { "orders" }
-
     func register(on router: Router<Context>) {
         router.post("webhooks/{adapter}") { request, context in
             try await receive(request, adapterName: try context.parameters.require("adapter"))
-        }
-        router.post("v1/orders") { request, _ in
-            try await receive(request, adapterName: Self.ordersAdapter)
         }
     }
 
     func receive(_ request: Request, adapterName name: String) async throws -> Response {
         guard let adapter = catalog.adapter(named: name), adapter.acceptsWebhooks else {
             let detail =
-                catalog.adapter(named: name) == nil
-                ? "no adapter named '\(name)' is configured" : "adapter '\(name)' polls its source and receives nothing"
+                switch catalog.adapter(named: name) {
+                case nil: "no adapter named '\(name)' is configured"
+                case let api as APIInboundAdapter: "'\(name)' is DelayGate's API; use \(api.route) with a bearer token"
+                default: "adapter '\(name)' polls its source and receives nothing"
+                }
             throw ProblemDetails(
                 .notFound, slug: "unknown-adapter", title: "Unknown adapter", detail: detail,
                 extensions: ["adapter": .string(name)])
         }
+        return try await receive(request, adapter: adapter)
+    }
+
+    /// Verifies, commits and answers one request for `adapter`.
+    func receive(_ request: Request, adapter: any InboundAdapter) async throws -> Response {
+        let name = adapter.name
         do throws(IngestError) {
             try ingest.admit(mediaType: request.headers[.contentType].map(InboundRequest.mediaType(of:)), for: adapter)
         } catch {

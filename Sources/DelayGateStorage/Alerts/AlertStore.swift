@@ -42,10 +42,12 @@ public struct NewAlert: Sendable, Hashable {
     /// JSON with the numbers behind the alert.
     public var details: String
     public var region: String?
+    /// The node the alert is about (facility code, else name, else city); nil for order alerts.
+    public var facility: String?
 
     public init(
         shipment: ShipmentKey?, orderID: String?, level: String, scenario: String, reasonZH: String, reasonEN: String,
-        details: String, region: String?
+        details: String, region: String?, facility: String? = nil
     ) {
         self.shipment = shipment
         self.orderID = orderID
@@ -55,6 +57,7 @@ public struct NewAlert: Sendable, Hashable {
         self.reasonEN = reasonEN
         self.details = details
         self.region = region
+        self.facility = facility
     }
 }
 
@@ -70,6 +73,7 @@ public struct StoredAlert: Sendable, Hashable, FetchableRecord {
     public var reasonEN: String
     public var details: String
     public var region: String?
+    public var facility: String?
     public var raisedAt: Date
 
     public init(row: Row) {
@@ -85,6 +89,7 @@ public struct StoredAlert: Sendable, Hashable, FetchableRecord {
         reasonEN = row["reason_en"]
         details = row["details"]
         region = row["region"]
+        facility = row["facility"]
         raisedAt = Date(millisecondsSince1970: row["raised_at"])
     }
 }
@@ -135,13 +140,13 @@ public enum AlertStore {
         try db.execute(
             sql: """
                 INSERT INTO alerts (episode_id, carrier, tracking_number, order_id, level, scenario, reason_zh, reason_en,
-                    details, region, raised_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    details, region, facility, raised_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """,
             arguments: [
                 episode, alert.shipment?.carrier, alert.shipment?.trackingNumber, alert.orderID, alert.level,
-                alert.scenario,
-                alert.reasonZH, alert.reasonEN, alert.details, alert.region, now.millisecondsSince1970,
+                alert.scenario, alert.reasonZH, alert.reasonEN, alert.details, alert.region, alert.facility,
+                now.millisecondsSince1970,
             ])
         let id = db.lastInsertedRowID
         for (action, key) in actions {
@@ -161,6 +166,10 @@ public enum AlertStore {
     /// The routing decision of an alert (JSON), if its ticket was routed.
     public static func routing(alertID: Int64, in db: Database) throws -> String? {
         try String.fetchOne(db, sql: "SELECT routing FROM alerts WHERE id = ?", arguments: [alertID])
+    }
+
+    public static func alert(id: Int64, in db: Database) throws -> StoredAlert? {
+        try StoredAlert.fetchOne(db, sql: "SELECT * FROM alerts WHERE id = ?", arguments: [id])
     }
 
     /// Alerts of a shipment, oldest first.

@@ -247,6 +247,72 @@ public enum Migrations {
                         WHERE helpdesk_group IS NOT NULL AND resolved_at IS NULL AND state != 'dead';
                     """)
         }
+        migrator.registerMigration("v5-feedback") { db in
+            try db.execute(
+                sql: """
+                    -- The node an alert is about (facility code, else name, else city), for the closed loop.
+                    ALTER TABLE alerts ADD COLUMN facility TEXT;
+                    CREATE INDEX alerts_by_facility ON alerts(facility, id) WHERE facility IS NOT NULL;
+
+                    -- What the helpdesk reported when a ticket for the alert was solved: one row per alert.
+                    CREATE TABLE alert_feedback (
+                        alert_id INTEGER PRIMARY KEY REFERENCES alerts(id),
+                        outbox_id INTEGER REFERENCES outbox(id),
+                        helpdesk TEXT NOT NULL,
+                        ticket_id TEXT NOT NULL,
+                        status TEXT NOT NULL,
+                        outcome TEXT CHECK (outcome IN ('false_alarm', 'confirmed_delay')),
+                        verdict TEXT,
+                        cause TEXT,
+                        resolution TEXT,
+                        facility TEXT,
+                        solved_at INTEGER NOT NULL,
+                        handling_seconds REAL,
+                        inbox_id INTEGER,
+                        recorded_at INTEGER NOT NULL
+                    );
+                    CREATE INDEX alert_feedback_by_facility ON alert_feedback(facility, solved_at);
+                    -- A helpdesk report that does not echo our key names the ticket by the helpdesk's id.
+                    CREATE INDEX outbox_tickets_by_receipt ON outbox(receipt) WHERE action = 'helpdesk_ticket';
+
+                    -- The anomaly knowledge graph: entities and weighted, typed edges between them,
+                    -- built from resolved alerts (facility → cause → resolution, and their context).
+                    CREATE TABLE kg_entities (
+                        id INTEGER PRIMARY KEY,
+                        type TEXT NOT NULL,
+                        name TEXT NOT NULL,
+                        UNIQUE (type, name)
+                    );
+                    CREATE TABLE kg_edges (
+                        source INTEGER NOT NULL REFERENCES kg_entities(id),
+                        relation TEXT NOT NULL,
+                        target INTEGER NOT NULL REFERENCES kg_entities(id),
+                        weight REAL NOT NULL,
+                        count INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL,
+                        PRIMARY KEY (source, relation, target)
+                    ) WITHOUT ROWID;
+                    CREATE INDEX kg_edges_by_target ON kg_edges(target, relation);
+
+                    -- The feedback factor of each node's expected dwell, and every change made to it.
+                    CREATE TABLE node_feedback (
+                        facility TEXT PRIMARY KEY,
+                        factor REAL NOT NULL,
+                        false_alarm_streak INTEGER NOT NULL,
+                        updated_at INTEGER NOT NULL
+                    ) WITHOUT ROWID;
+                    CREATE TABLE feedback_adjustments (
+                        id INTEGER PRIMARY KEY,
+                        facility TEXT NOT NULL,
+                        old_factor REAL NOT NULL,
+                        new_factor REAL NOT NULL,
+                        reason TEXT NOT NULL,
+                        alert_id INTEGER,
+                        at INTEGER NOT NULL
+                    );
+                    CREATE INDEX feedback_adjustments_by_facility ON feedback_adjustments(facility, id);
+                    """)
+        }
         return migrator
     }
 }

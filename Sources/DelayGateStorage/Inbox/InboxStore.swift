@@ -68,15 +68,21 @@ public enum InboxStore {
             arguments: arguments)
     }
 
-    /// The newest rows, optionally of one state and adapter, newest first.
+    /// The newest rows, optionally of one state and adapter, newest first; `beforeID` pages
+    /// back from the previous page's last id.
     public static func list(
         state: InboxState? = nil,
         adapter: String? = nil,
+        beforeID: Int64? = nil,
         limit: Int,
         in db: Database
     ) throws -> [InboxRecord] {
         var conditions: [String] = []
         var arguments: StatementArguments = []
+        if let beforeID {
+            conditions.append("id < ?")
+            arguments += [beforeID]
+        }
         if let state {
             conditions.append("state = ?")
             arguments += [state.rawValue]

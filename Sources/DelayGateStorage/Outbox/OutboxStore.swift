@@ -310,6 +310,21 @@ public enum OutboxStore {
         return counts
     }
 
+    /// The helpdesk ticket delivery a helpdesk report is about: by the key DelayGate sent with it
+    /// (Zendesk's `external_id`, Freshdesk's key field) or, failing that, by the helpdesk's ticket id.
+    public static func ticket(idempotencyKey: String?, receipt: String, in db: Database) throws -> OutboxRow? {
+        if let idempotencyKey,
+            let row = try OutboxRow.fetchOne(
+                db, sql: "SELECT * FROM outbox WHERE idempotency_key = ? AND action = 'helpdesk_ticket'",
+                arguments: [idempotencyKey])
+        {
+            return row
+        }
+        return try OutboxRow.fetchOne(
+            db, sql: "SELECT * FROM outbox WHERE receipt = ? AND action = 'helpdesk_ticket' ORDER BY id DESC LIMIT 1",
+            arguments: [receipt])
+    }
+
     /// Marks the tickets of an alert resolved (the helpdesk closed them), so routing stops counting them.
     public static func resolveTickets(alertID: Int64, at now: Date, in db: Database) throws {
         try db.execute(

@@ -39,7 +39,7 @@ public enum JSONMappingKind: InboundAdapterKind {
         var name: String?
         var description: String?
         var carrier: String?
-        var verification: Verification
+        var verification: ConfiguredVerification
         var mapping: Mapping
         var statuses: [String: String]
         var stallStatuses: [String]?
@@ -47,23 +47,6 @@ public enum JSONMappingKind: InboundAdapterKind {
         enum CodingKeys: String, CodingKey {
             case kind, name, description, carrier, verification, mapping, statuses
             case stallStatuses = "stall_statuses"
-        }
-
-        struct Verification: Decodable {
-            var scheme: String
-            var secret: SecretReference
-            var previousSecret: SecretReference?
-            var header: String?
-            var encoding: HMACHeaderVerifier.Encoding?
-            var prefix: String?
-            var username: String?
-            var toleranceSeconds: Int?
-
-            enum CodingKeys: String, CodingKey {
-                case scheme, secret, header, encoding, prefix, username
-                case previousSecret = "previous_secret"
-                case toleranceSeconds = "tolerance_seconds"
-            }
         }
 
         struct Mapping: Decodable {
@@ -108,84 +91,8 @@ public enum JSONMappingKind: InboundAdapterKind {
         let configuration = try decoder.decode(Configuration.self, from: file.node, file: file.path)
         return JSONMappingAdapter(
             name: file.name,
-            verifier: try verifier(configuration.verification, file: file, environment: decoder.environment),
+            verifier: try configuration.verification.verifier(file: file, environment: decoder.environment),
             mapping: try compile(configuration, file: file))
-    }
-
-    static func verifier(
-        _ verification: Configuration.Verification,
-        file: AdapterFile,
-        environment: [String: String]
-    ) throws(ConfigError) -> any RequestVerifier {
-        let secrets = SecretPair(
-            current: verification.secret, previous: verification.previousSecret, environment: environment)
-        func unused(_ key: String, _ value: Any?) throws(ConfigError) {
-            if value != nil {
-                throw ConfigError(
-                    file: file.path, key: "verification.\(key)",
-                    message: "not used by the '\(verification.scheme)' scheme")
-            }
-        }
-        switch verification.scheme {
-        case "hmac-sha256":
-            try unused("username", verification.username)
-            try unused("tolerance_seconds", verification.toleranceSeconds)
-            guard let header = verification.header, let name = HTTPField.Name(header) else {
-                throw ConfigError(
-                    file: file.path, key: "verification.header",
-                    message: "the hmac-sha256 scheme needs the header that carries the signature")
-            }
-            return HMACHeaderVerifier(
-                header: name, encoding: verification.encoding ?? .hex, prefix: verification.prefix ?? "",
-                secrets: secrets)
-        case "standard-webhooks":
-            for (key, value) in [
-                ("header", verification.header as Any?), ("encoding", verification.encoding),
-                ("prefix", verification.prefix), ("username", verification.username),
-            ] {
-                try unused(key, value)
-            }
-            let tolerance = verification.toleranceSeconds ?? 300
-            guard (1...86_400).contains(tolerance) else {
-                throw ConfigError(
-                    file: file.path, key: "verification.tolerance_seconds",
-                    message: "expected 1 to 86400 seconds, found \(tolerance)")
-            }
-            do {
-                return try StandardWebhooksVerifier(secrets: secrets, tolerance: .seconds(tolerance))
-            } catch {
-                throw ConfigError(
-                    file: file.path, key: "verification.secret",
-                    message: "the value of \(verification.secret.variable) is not a whsec_<base64> secret")
-            }
-        case "basic":
-            for (key, value) in [
-                ("header", verification.header as Any?), ("encoding", verification.encoding),
-                ("prefix", verification.prefix), ("tolerance_seconds", verification.toleranceSeconds),
-            ] {
-                try unused(key, value)
-            }
-            guard let username = verification.username, !username.isEmpty else {
-                throw ConfigError(
-                    file: file.path, key: "verification.username", message: "the basic scheme needs a username")
-            }
-            return BasicAuthVerifier(username: username, passwords: secrets)
-        case "bearer":
-            for (key, value) in [
-                ("header", verification.header as Any?), ("encoding", verification.encoding),
-                ("prefix", verification.prefix), ("username", verification.username),
-                ("tolerance_seconds", verification.toleranceSeconds),
-            ] {
-                try unused(key, value)
-            }
-            return BearerTokenVerifier(tokens: secrets)
-        default:
-            throw ConfigError(
-                file: file.path, key: "verification.scheme",
-                message:
-                    "unknown scheme '\(verification.scheme)'; known schemes: standard-webhooks, hmac-sha256, basic, bearer"
-            )
-        }
     }
 
     static func compile(_ configuration: Configuration, file: AdapterFile) throws(ConfigError)
