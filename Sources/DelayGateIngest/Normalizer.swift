@@ -263,12 +263,13 @@ public final class Normalizer: Service, Sendable {
     @discardableResult
     private func normalize(_ items: [InboxNormalization.Item]) async -> Bool {
         guard !items.isEmpty else { return true }
-        let clock = self.clock
+        let (clock, observer) = (self.clock, self.observer)
         do {
             // `apply` isolates failing items itself, so the job needs no savepoint of its own.
             let summary = try await writer.write(isolated: false) { db in
-                try InboxNormalization.apply(items, at: clock(), in: db)
+                try InboxNormalization.apply(items, at: clock(), in: db, observer: observer)
             }
+            observer?.committed()
             let committed = clock()
             for item in items {
                 metrics.lag.record(duration: .milliseconds(Int64(committed.timeIntervalSince(item.receivedAt) * 1000)))

@@ -338,6 +338,23 @@ struct OperationsTests {
 
 @Suite("Gateway alerting")
 struct GatewayAlertingTests {
+    @Test("the live normalizer teaches the engine every dwell a parcel completes, and the model is saved")
+    func liveLearning() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        // Picked up at 08:00, at the hub at 14:00: a 6 h dwell at the pick-up node.
+        try await test.gateway.application().test(.router) { client in
+            try await client.postWebhook(TestGateway.batch([("picked_up", 8), ("hub_arrival", 14)])) {
+                #expect($0.status == .accepted)
+            }
+            await test.gateway.normalizer.waitUntilIdle()
+        }
+        // Saved when the scheduler stopped with the application.
+        let stored = try await test.database.read { db in try LearnedStateStore.load(.baselines, in: db) }
+        let pickUp = stored.keys.filter { $0.hasSuffix("|picked_up") }
+        #expect(!pickUp.isEmpty, "no dwell was learned from live traffic: \(stored.keys.sorted())")
+    }
+
     @Test("a webhook about a parcel stalled for days leads to one urgent alert with its planned actions")
     func stalledParcelAlerts() async throws {
         let test = try TestGateway()
