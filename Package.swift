@@ -331,6 +331,15 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
         .testTarget(
+            name: "DelayGateAuthTests",
+            dependencies: [
+                "DelayGateAuth", "DelayGateConfig",
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "DelayGateModelTests",
             dependencies: ["DelayGateModel"],
             swiftSettings: swiftSettings
@@ -384,6 +393,7 @@ let package = Package(
             name: "DelayGateServerTests",
             dependencies: [
                 "DelayGateAdapters",
+                "DelayGateAuth",
                 "DelayGateMocks",
                 "DelayGateConfig",
                 "DelayGateIngest",
@@ -396,6 +406,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Yams", package: "Yams"),
             ],
             swiftSettings: swiftSettings
         ),

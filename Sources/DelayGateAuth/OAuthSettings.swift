@@ -50,6 +50,18 @@ public struct OAuthSettings: Sendable {
         public var retireAt: Date?
         /// The variable that holds it, when it comes from the environment.
         public var variable: String?
+
+        public init(
+            kid: String, algorithm: Algorithm, material: Material?, verifyOnly: Bool = false, retireAt: Date? = nil,
+            variable: String? = nil
+        ) {
+            self.kid = kid
+            self.algorithm = algorithm
+            self.material = material
+            self.verifyOnly = verifyOnly
+            self.retireAt = retireAt
+            self.variable = variable
+        }
     }
 
     /// A client allowed to ask for tokens.

@@ -1,4 +1,5 @@
 import DelayGateAdapters
+import DelayGateAuth
 import DelayGateConfig
 import DelayGateServer
 import DelayGateStorage
@@ -26,10 +27,14 @@ struct TestGateway {
         adapters: [String: String] = ["integrator.yaml": TestGateway.integrator],
         environment: [String: String] = ["TEST_HOOK_SECRET": TestGateway.secret],
         bodyLimit: ByteCount = .kibibytes(64),
-        port: Int = 0
+        port: Int = 0,
+        authorization: AuthorizationServer? = nil,
+        root: String? = nil
     ) throws {
-        root =
-            FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-server-\(UUID().uuidString)").path
+        self.root =
+            root
+            ?? FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-server-\(UUID().uuidString)").path
+        let root = self.root
         let adaptersPath = (root as NSString).appendingPathComponent("adapters")
         try FileManager.default.createDirectory(atPath: adaptersPath, withIntermediateDirectories: true)
         for (name, text) in adapters {
@@ -43,7 +48,7 @@ struct TestGateway {
         configuration.adaptersDirectory = adaptersPath
         let loaded = AdapterCatalog.load(directory: adaptersPath, environment: environment)
         precondition(loaded.errors.isEmpty, "\(loaded.errors)")
-        gateway = try Gateway(configuration: configuration, catalog: loaded.catalog)
+        gateway = try Gateway(configuration: configuration, catalog: loaded.catalog, authorization: authorization)
     }
 
     var database: DatabasePool { gateway.database }

@@ -23,7 +23,8 @@ struct OAuthRoutes<Context: RequestContext>: Sendable {
         }
         router.get(".well-known/oauth-authorization-server") { _, _ in
             guard let server else { throw APIAuthorization.unavailable(nil) }
-            return try Self.json(.ok, JSONSerialization.data(withJSONObject: server.metadata, options: [.sortedKeys]))
+            return try Self.json(
+                .ok, JSONSerialization.data(withJSONObject: server.metadata, options: [.sortedKeys, .withoutEscapingSlashes]))
         }
         router.get(".well-known/jwks.json") { _, _ in
             guard let server, !server.jwks.isEmpty else {
