@@ -15,6 +15,25 @@ struct ConfigDecoderTests {
         }
     }
 
+    @Test("a listener other than loopback needs TLS, or allow_plaintext behind a TLS proxy")
+    func exposure() throws {
+        let refused = try #require(failure("server:\n  host: 0.0.0.0\n"))
+        #expect(refused.key == "server.host")
+        #expect(refused.message.contains("server.tls"))
+        for yaml in [
+            "server:\n  host: 0.0.0.0\n  allow_plaintext: true\n",
+            "server:\n  host: 10.0.0.5\n  tls:\n    certificate_file: cert.pem\n    private_key_file: key.pem\n",
+            "server:\n  host: 127.0.0.2\n", "server:\n  host: ::1\n", "server:\n  host: localhost\n",
+        ] {
+            #expect(failure(yaml) == nil, "\(yaml)")
+        }
+        let tls = try decoder.decode(
+            GatewayConfig.self, yaml: "server:\n  tls:\n    certificate_file: c.pem\n    private_key_file: k.pem\n",
+            file: "gateway.yaml")
+        #expect(tls.server.tls == ServerConfig.TLS(certificateFile: "c.pem", privateKeyFile: "k.pem"))
+        #expect(failure("server:\n  tls:\n    certificate_file: c.pem\n")?.key == "server.tls.private_key_file")
+    }
+
     @Test("an empty file gives the defaults")
     func defaults() throws {
         let config = try decoder.decode(GatewayConfig.self, yaml: "", file: "gateway.yaml")

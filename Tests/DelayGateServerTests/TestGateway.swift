@@ -29,6 +29,7 @@ struct TestGateway {
         bodyLimit: ByteCount = .kibibytes(64),
         port: Int = 0,
         authorization: AuthorizationServer? = nil,
+        tls: ServerConfig.TLS? = nil,
         root: String? = nil
     ) throws {
         self.root =
@@ -44,6 +45,7 @@ struct TestGateway {
         var configuration = GatewayConfig()
         configuration.server.port = port
         configuration.server.bodyLimit = bodyLimit
+        configuration.server.tls = tls
         configuration.storage.path = (root as NSString).appendingPathComponent("data/gateway.sqlite")
         configuration.adaptersDirectory = adaptersPath
         let loaded = AdapterCatalog.load(directory: adaptersPath, environment: environment)
