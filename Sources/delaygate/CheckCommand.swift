@@ -1,6 +1,7 @@
 import ArgumentParser
 import DelayGateAdapters
 import DelayGateAlerting
+import DelayGateAuth
 import DelayGateConfig
 import DelayGateEngine
 import DelayGateOutbound
@@ -40,9 +41,13 @@ struct CheckCommand: AsyncParsableCommand {
         }
         for name in setup.catalog.names {
             guard let adapter = setup.catalog.adapter(named: name) else { continue }
-            let file = setup.catalog.files[name] ?? "?"
-            var routes = adapter.acceptsWebhooks ? "POST /webhooks/\(name)" : "polls its source (no webhook route)"
-            if name == "orders", adapter.kind == "orders" { routes += " and POST /v1/orders" }
+            let file = setup.catalog.files[name] ?? "built in"
+            let routes =
+                switch adapter {
+                case let api as APIInboundAdapter: "\(api.route) with an OAuth bearer token"
+                case _ where adapter.acceptsWebhooks: "POST /webhooks/\(name)"
+                default: "polls its source (no webhook route)"
+                }
             print("adapter \(name) (\(adapter.kind)) from \(file): \(routes)")
         }
         for name in setup.outbound.names {
@@ -63,6 +68,16 @@ struct CheckCommand: AsyncParsableCommand {
             print(
                 "no actions file at \(config.actionsFile): alerts are recorded, but no message, ticket or ERP action is sent"
             )
+        }
+        let oauth = setup.oauth
+        let signer = oauth.keys.first { !$0.verifyOnly }.map { "\($0.kid) (\($0.algorithm.rawValue))" } ?? "none"
+        print(
+            "oauth from \(FileManager.default.fileExists(atPath: config.oauthFile) ? config.oauthFile : "built-in defaults"): "
+                + "issuer \(oauth.issuer), signing key \(signer), \(oauth.keys.count - (signer == "none" ? 0 : 1)) "
+                + "verify-only key(s), tokens for \(oauth.tokenLifetime.components.seconds) s, "
+                + "\(oauth.clients.count) client(s) in \(oauth.clientsFile)")
+        if let tls = config.server.tls {
+            print("tls: certificate \(tls.certificateFile), key \(tls.privateKeyFile)")
         }
         for warning in setup.warnings {
             print("warning: \(warning)")

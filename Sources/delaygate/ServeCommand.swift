@@ -15,7 +15,10 @@ struct ServeCommand: AsyncParsableCommand {
             Listens on the address in the configuration (127.0.0.1:8080 by default) and stores \
             everything in the SQLite database it names (data/delaygate.sqlite by default, created \
             on first run). The alert engine learns from what is normalized and its deadline \
-            scheduler raises alerts (rules in config/alerting.yaml). SIGINT or SIGTERM stops it \
+            scheduler raises alerts (rules in config/alerting.yaml); the outbox delivers their \
+            actions (config/actions.yaml, adapters/outbound/). The /v1 API needs OAuth bearer \
+            tokens from POST /oauth/token (config/oauth.yaml; add clients with `delaygate clients \
+            create`); GET /openapi.yaml describes every route. SIGINT or SIGTERM stops it \
             gracefully: requests in flight are answered and committed, queued normalization \
             finishes, learned baselines are saved.
             """)
