@@ -348,7 +348,7 @@ struct CarrierWebhookTests {
         #expect(shipment?.node.city == "上海市")
     }
 
-    @Test("orders pushed to /v1/orders, customs updates and disruption notices are stored")
+    @Test("orders pushed to /webhooks/orders, customs updates and disruption notices are stored")
     func ordersCustomsDisruptions() async throws {
         let signed = "verification:\n  secret: ${OWN_SECRET}\n"
         let test = try TestGateway(
@@ -365,7 +365,7 @@ struct CarrierWebhookTests {
         let notice =
             #"{"notices":[{"id":"n1","kind":"closure","severity":"major","regions":["上海市"],"valid_from":"2026-11-12T00:00:00+08:00","title":"道路封闭"}]}"#
         try await test.gateway.application().test(.router) { client in
-            for (uri, body) in [("/v1/orders", order), ("/webhooks/broker", customs), ("/webhooks/weather", notice)] {
+            for (uri, body) in [("/webhooks/orders", order), ("/webhooks/broker", customs), ("/webhooks/weather", notice)] {
                 try await client.execute(
                     uri: uri, method: .post, headers: TestGateway.signedHeaders(body, secret: "own"),
                     body: ByteBuffer(string: body)
