@@ -14,8 +14,44 @@ public func rfc3339(_ date: Date) -> String {
     Date.ISO8601FormatStyle(includingFractionalSeconds: true).format(date)
 }
 
+/// One page of a list: the items under their name, and `next_cursor` (always present; null on
+/// the last page) to ask for the next one.
+struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
+    /// The member that holds the items (`alerts`, `deliveries`, `rows`).
+    var key: String
+    var items: [Item]
+    var nextCursor: String?
+    /// Counts beside the page (the outbox's deliveries per state).
+    var counts: [String: Int]?
+
+    /// The page of `items` when `limit` were asked for: a full page has a next one, at `cursor`.
+    init(_ key: String, items: [Item], limit: Int, cursor: (Item) -> String, counts: [String: Int]? = nil) {
+        self.key = key
+        self.items = items
+        self.nextCursor = items.count == limit ? items.last.map(cursor) : nil
+        self.counts = counts
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: Key.self)
+        try container.encode(items, forKey: Key(stringValue: key))
+        try container.encode(nextCursor, forKey: Key(stringValue: "next_cursor"))
+        try container.encodeIfPresent(counts, forKey: Key(stringValue: "counts"))
+    }
+}
+
 /// An alert as the API shows it.
 public struct AlertJSON: Encodable, Sendable {
+    /// The alert's id, the cursor of the next page.
+    public var cursor: String { String(id) }
+
     public struct Reason: Encodable, Sendable {
         var zh: String
         var en: String
@@ -106,33 +142,6 @@ public struct AlertJSON: Encodable, Sendable {
     }
 }
 
-/// A tracking node.
-struct NodeJSON: Encodable, Sendable {
-    var facilityCode: String?
-    var facilityName: String?
-    var city: String?
-    var region: String?
-    var country: String?
-    var latitude: Double?
-    var longitude: Double?
-
-    enum CodingKeys: String, CodingKey {
-        case city, region, country, latitude, longitude
-        case facilityCode = "facility_code"
-        case facilityName = "facility_name"
-    }
-
-    init(_ node: TrackingNode) {
-        facilityCode = node.facilityCode
-        facilityName = node.facilityName
-        city = node.city
-        region = node.region
-        country = node.country
-        latitude = node.coordinates?.latitude
-        longitude = node.coordinates?.longitude
-    }
-}
-
 /// One scan of a shipment's timeline.
 struct TimelineEventJSON: Encodable, Sendable {
     var time: String
@@ -143,7 +152,7 @@ struct TimelineEventJSON: Encodable, Sendable {
     var milestone: String
     var rawCode: String
     var rawText: String?
-    var node: NodeJSON
+    var node: CanonicalNode
     var direction: String
 
     enum CodingKeys: String, CodingKey {
@@ -163,7 +172,7 @@ struct TimelineEventJSON: Encodable, Sendable {
         milestone = event.milestone.rawValue
         rawCode = event.carrierStatus.code
         rawText = event.carrierStatus.text
-        node = NodeJSON(event.node)
+        node = CanonicalNode(event.node)
         direction = event.direction.rawValue
     }
 }
@@ -207,7 +216,7 @@ struct ShipmentJSON: Encodable, Sendable {
     var state: String
     var milestone: String
     var direction: String
-    var node: NodeJSON
+    var node: CanonicalNode
     var currentSince: String
     var lastEventAt: String
     var nextCheckAt: String?
@@ -230,6 +239,8 @@ struct ShipmentJSON: Encodable, Sendable {
 
 /// A delivery of the outbox; phone numbers in errors and answers are masked.
 public struct OutboxRowJSON: Encodable, Sendable {
+    public var cursor: String { String(id) }
+
     var id: Int64
     var idempotencyKey: String
     var alertID: Int64?
@@ -279,6 +290,8 @@ public struct OutboxRowJSON: Encodable, Sendable {
 
 /// An inbox row with its raw body as text.
 public struct InboxRowJSON: Encodable, Sendable {
+    public var cursor: String { String(id) }
+
     var id: Int64
     var adapter: String
     var contentType: String

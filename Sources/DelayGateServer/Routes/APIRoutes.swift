@@ -82,27 +82,10 @@ struct APIRoutes<Context: RequestContext>: Sendable {
             let listed = try AlertStore.list(query, in: db)
             return (listed, try FeedbackStore.feedback(alertIDs: listed.map(\.alert.id), in: db))
         }
-        let page = AlertPage(
-            alerts: listed.map { AlertJSON($0, feedback: feedback[$0.alert.id]) },
-            nextCursor: listed.count == query.limit ? listed.last.map { String($0.alert.id) } : nil)
-        return try APIResponse.json(page)
-    }
-
-    struct AlertPage: Encodable {
-        var alerts: [AlertJSON]
-        /// Pass as `cursor` for the next (older) page; null on the last page.
-        var nextCursor: String?
-
-        enum CodingKeys: String, CodingKey {
-            case alerts
-            case nextCursor = "next_cursor"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(alerts, forKey: .alerts)
-            try container.encode(nextCursor, forKey: .nextCursor)
-        }
+        return try APIResponse.json(
+            Page(
+                "alerts", items: listed.map { AlertJSON($0, feedback: feedback[$0.alert.id]) }, limit: query.limit,
+                cursor: \.cursor))
     }
 
     func shipment(_ key: ShipmentKey) async throws -> Response {
@@ -141,7 +124,7 @@ struct APIRoutes<Context: RequestContext>: Sendable {
         let body = ShipmentJSON(
             carrier: key.carrier, trackingNumber: key.trackingNumber, state: shipment.state.rawValue,
             milestone: shipment.milestone.rawValue, direction: shipment.direction.rawValue,
-            node: NodeJSON(shipment.node), currentSince: rfc3339(shipment.currentSince),
+            node: CanonicalNode(shipment.node), currentSince: rfc3339(shipment.currentSince),
             lastEventAt: rfc3339(shipment.lastEventAt), nextCheckAt: shipment.nextCheckAt.map(rfc3339),
             dwell: dwell,
             deliveryWindow: window.flatMap(ShipmentJSON.Window.init),

@@ -78,10 +78,9 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
             )
         }
         return try APIResponse.json(
-            OutboxPage(
-                deliveries: rows.map(OutboxRowJSON.init),
-                counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) }),
-                nextCursor: rows.count == limit ? rows.last.map { String($0.id) } : nil))
+            Page(
+                "deliveries", items: rows.map(OutboxRowJSON.init), limit: limit, cursor: \.cursor,
+                counts: Dictionary(uniqueKeysWithValues: counts.map { ($0.key.rawValue, $0.value) })))
     }
 
     func replay(_ id: Int64) async throws -> Response {
@@ -110,43 +109,6 @@ struct AdminRoutes<Context: RequestContext>: Sendable {
         let rows = try await database.read { db in
             try InboxStore.list(state: state, adapter: adapter, beforeID: before, limit: limit, in: db)
         }
-        return try APIResponse.json(
-            InboxPage(
-                rows: rows.map(InboxRowJSON.init),
-                nextCursor: rows.count == limit ? rows.last.map { String($0.id) } : nil))
-    }
-
-    struct OutboxPage: Encodable {
-        var deliveries: [OutboxRowJSON]
-        var counts: [String: Int]
-        var nextCursor: String?
-
-        enum CodingKeys: String, CodingKey {
-            case deliveries, counts
-            case nextCursor = "next_cursor"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(deliveries, forKey: .deliveries)
-            try container.encode(counts, forKey: .counts)
-            try container.encode(nextCursor, forKey: .nextCursor)
-        }
-    }
-
-    struct InboxPage: Encodable {
-        var rows: [InboxRowJSON]
-        var nextCursor: String?
-
-        enum CodingKeys: String, CodingKey {
-            case rows
-            case nextCursor = "next_cursor"
-        }
-
-        func encode(to encoder: any Encoder) throws {
-            var container = encoder.container(keyedBy: CodingKeys.self)
-            try container.encode(rows, forKey: .rows)
-            try container.encode(nextCursor, forKey: .nextCursor)
-        }
+        return try APIResponse.json(Page("rows", items: rows.map(InboxRowJSON.init), limit: limit, cursor: \.cursor))
     }
 }

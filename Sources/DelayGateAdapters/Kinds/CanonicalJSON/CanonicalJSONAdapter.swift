@@ -90,7 +90,7 @@ public struct CanonicalJSONFormat: Sendable {
         var rawCode: String?
         var rawText: String?
         var direction: String?
-        var node: Node?
+        var node: CanonicalNode?
 
         enum CodingKeys: String, CodingKey {
             case carrier, time, milestone, direction, node
@@ -99,22 +99,6 @@ public struct CanonicalJSONFormat: Sendable {
             case timeZone = "time_zone"
             case rawCode = "raw_code"
             case rawText = "raw_text"
-        }
-
-        struct Node: Decodable {
-            var facilityCode: String?
-            var facilityName: String?
-            var city: String?
-            var region: String?
-            var country: String?
-            var latitude: Double?
-            var longitude: Double?
-
-            enum CodingKeys: String, CodingKey {
-                case city, region, country, latitude, longitude
-                case facilityCode = "facility_code"
-                case facilityName = "facility_name"
-            }
         }
 
         func trackingEvent(format adapter: CanonicalJSONFormat, receivedAt: Date) throws(ItemError) -> TrackingEvent {
