@@ -68,25 +68,16 @@ public enum GenericHTTPKind: OutboundAdapterKind {
             }
         }
         var missing: [String] = []
-        var bearer: String?
-        var tokens: (any AccessTokenSource)?
-        switch (configuration.auth?.bearerToken, configuration.auth?.oauth) {
-        case (nil, nil): break
-        case (let token?, nil): bearer = OutboundSettings.secret(token, decoder.environment, missing: &missing)
-        case (nil, let oauth?):
-            let (source, absent) = try oauth.provider(file: file, key: "auth.oauth", environment: decoder.environment)
-            tokens = source
-            missing += absent
-        default:
-            throw ConfigError(file: file.path, key: "auth", message: "give at most one of bearer_token or oauth")
-        }
+        let bearer = try BearerCredential.read(
+            bearerToken: configuration.auth?.bearerToken, oauth: configuration.auth?.oauth, file: file, key: "auth",
+            environment: decoder.environment, missing: &missing)
         return GenericHTTPAdapter(
             name: file.name, url: configuration.url, method: method,
             purposes: Set(
                 configuration.purposes ?? [.customerNotice, .ticket, .voiceCallback, .alternativeFulfilment]),
             headers: (configuration.headers ?? [:]).sorted { $0.key < $1.key }.map { .init($0.key, $0.value) },
             contentType: configuration.contentType ?? "application/json", template: template, bearer: bearer,
-            tokens: tokens, missingSecrets: missing,
+            missingSecrets: missing,
             concurrency: try OutboundSettings.concurrency(configuration.concurrency, file: file))
     }
 }
@@ -101,8 +92,8 @@ public struct GenericHTTPAdapter: OutboundAdapter {
     let headers: [OutboundRequest.Header]
     let contentType: String
     let template: MustacheTemplate?
-    let bearer: String?
-    let tokens: (any AccessTokenSource)?
+    /// Nil: the receiver takes no credentials.
+    let bearer: BearerCredential?
     public let missingSecrets: [String]
     public let concurrency: Int
 
@@ -143,7 +134,8 @@ public struct GenericHTTPAdapter: OutboundAdapter {
         if !missingSecrets.isEmpty { return waitingForSecrets(missingSecrets) }
         var request = request
         request.setHeader("Idempotency-Key", idempotencyKey)
-        if let bearer { request.setHeader("Authorization", "Bearer \(bearer)") }
+        let (ready, tokens) = bearer?.apply(to: &request) ?? (true, nil)
+        guard ready else { return waitingForSecrets(missingSecrets) }
         return await http.deliver(request, tokens: tokens)
     }
 }

@@ -49,18 +49,14 @@ public enum VoiceCallbackKind: OutboundAdapterKind {
         switch (configuration.queue, configuration.twilio) {
         case (let queue?, nil):
             try OutboundSettings.requireHTTPURL(queue.url, file: file, key: "queue.url")
-            switch (queue.bearerToken, queue.oauth) {
-            case (let token?, nil):
-                let value = OutboundSettings.secret(token, decoder.environment, missing: &missing)
-                route = .queue(url: queue.url, bearer: value, tokens: nil)
-            case (nil, let oauth?):
-                let (tokens, absent) = try oauth.provider(
-                    file: file, key: "queue.oauth", environment: decoder.environment)
-                missing += absent
-                route = .queue(url: queue.url, bearer: nil, tokens: tokens)
-            default:
+            guard
+                let bearer = try BearerCredential.read(
+                    bearerToken: queue.bearerToken, oauth: queue.oauth, file: file, key: "queue",
+                    environment: decoder.environment, missing: &missing)
+            else {
                 throw ConfigError(file: file.path, key: "queue", message: "give exactly one of bearer_token or oauth")
             }
+            route = .queue(url: queue.url, bearer)
         case (nil, let twilio?):
             guard let from = twilio.from else {
                 throw ConfigError(file: file.path, key: "twilio.from", message: "required: the number calls come from")
@@ -79,7 +75,7 @@ public enum VoiceCallbackKind: OutboundAdapterKind {
 /// A configured voice-callback adapter.
 public struct VoiceCallbackAdapter: OutboundAdapter {
     enum Route: Sendable {
-        case queue(url: String, bearer: String?, tokens: (any AccessTokenSource)?)
+        case queue(url: String, BearerCredential)
         case twilio(TwilioAccount, from: String)
     }
 
@@ -95,7 +91,7 @@ public struct VoiceCallbackAdapter: OutboundAdapter {
             throw RenderError("a callback needs the customer's phone number in E.164 form")
         }
         switch route {
-        case .queue(let url, _, _):
+        case .queue(let url, _):
             var body: [String: Any] = [
                 "phone": phone, "language": message.recipient.locale, "script": message.body,
                 "reference": message.idempotencyKey, "priority": message.priority.rawValue,
@@ -125,13 +121,10 @@ public struct VoiceCallbackAdapter: OutboundAdapter {
         -> DeliveryOutcome
     {
         switch route {
-        case .queue(_, let bearer, let tokens):
+        case .queue(_, let bearer):
             var request = request
-            if let bearer {
-                request.setHeader("Authorization", "Bearer \(bearer)")
-            } else if tokens == nil {
-                return waitingForSecrets(missingSecrets)
-            }
+            let (ready, tokens) = bearer.apply(to: &request)
+            guard ready else { return waitingForSecrets(missingSecrets) }
             return await http.deliver(request, tokens: tokens) { answer in JSONPath.string(answer.body, ["id"]) }
         case .twilio(let account, _):
             return await account.deliver(request, missing: missingSecrets, using: http)

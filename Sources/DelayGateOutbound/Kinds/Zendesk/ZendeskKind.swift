@@ -72,8 +72,11 @@ public enum ZendeskKind: OutboundAdapterKind {
         var missing: [String] = []
         let auth = configuration.auth
         let credential: ZendeskAdapter.Credential
-        switch (auth.apiToken, auth.bearerToken, auth.oauth) {
-        case (let token?, nil, nil):
+        let bearer = try BearerCredential.read(
+            bearerToken: auth.bearerToken, oauth: auth.oauth, file: file, key: "auth", environment: decoder.environment,
+            missing: &missing)
+        switch (auth.apiToken, bearer) {
+        case (let token?, nil):
             guard let email = auth.email, !email.isEmpty else {
                 throw ConfigError(file: file.path, key: "auth.email", message: "API token auth needs the agent's email")
             }
@@ -81,14 +84,8 @@ public enum ZendeskKind: OutboundAdapterKind {
                 OutboundSettings.secret(token, decoder.environment, missing: &missing).map {
                     .basic("\(email)/token:\($0)")
                 } ?? .none
-        case (nil, let token?, nil):
-            credential =
-                OutboundSettings.secret(token, decoder.environment, missing: &missing).map { .bearer($0) }
-                ?? .none
-        case (nil, nil, let oauth?):
-            let (tokens, absent) = try oauth.provider(file: file, key: "auth.oauth", environment: decoder.environment)
-            missing += absent
-            credential = tokens.map { .oauth($0) } ?? .none
+        case (nil, let bearer?):
+            credential = .bearer(bearer)
         default:
             throw ConfigError(
                 file: file.path, key: "auth",
@@ -108,8 +105,7 @@ public struct ZendeskAdapter: OutboundAdapter {
     enum Credential: Sendable {
         case none
         case basic(String)
-        case bearer(String)
-        case oauth(any AccessTokenSource)
+        case bearer(BearerCredential)
     }
 
     public let name: String
@@ -170,10 +166,10 @@ public struct ZendeskAdapter: OutboundAdapter {
         case .basic(let userAndToken):
             request.setHeader("Authorization", "Basic \(Data(userAndToken.utf8).base64EncodedString())")
             tokens = nil
-        case .bearer(let token):
-            request.setHeader("Authorization", "Bearer \(token)")
-            tokens = nil
-        case .oauth(let source): tokens = source
+        case .bearer(let bearer):
+            let (ready, source) = bearer.apply(to: &request)
+            guard ready else { return waitingForSecrets(missingSecrets) }
+            tokens = source
         }
         return await http.deliver(request, tokens: tokens) { answer in
             JSONPath.string(answer.body, ["ticket", "id"])
