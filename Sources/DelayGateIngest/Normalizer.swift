@@ -264,11 +264,13 @@ public final class Normalizer: Service, Sendable {
     private func normalize(_ items: [InboxNormalization.Item]) async -> Bool {
         guard !items.isEmpty else { return true }
         let clock = self.clock
+        let observer = self.observer
         do {
             // `apply` isolates failing items itself, so the job needs no savepoint of its own.
             let summary = try await writer.write(isolated: false) { db in
-                try InboxNormalization.apply(items, at: clock(), in: db)
+                try InboxNormalization.apply(items, at: clock(), in: db, observer: observer)
             }
+            observer?.committed()
             let committed = clock()
             for item in items {
                 metrics.lag.record(duration: .milliseconds(Int64(committed.timeIntervalSince(item.receivedAt) * 1000)))

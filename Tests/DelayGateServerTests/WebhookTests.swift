@@ -338,6 +338,21 @@ struct OperationsTests {
 
 @Suite("Gateway alerting")
 struct GatewayAlertingTests {
+    @Test("the live normalizer tells the engine what it stored: a completed dwell is learned from a webhook")
+    func liveNormalizationTeachesTheEngine() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        // Picked up at 08:00, at the hub at 14:00: six hours of pick-up dwell completed.
+        let body = TestGateway.batch([("picked_up", 8), ("hub_arrival", 14)])
+        try await test.gateway.application().test(.router) { client in
+            try await client.postWebhook(body) { response in #expect(response.status == .accepted) }
+            await test.gateway.normalizer.waitUntilIdle()
+        }
+        // The scheduler saves what was learned when the gateway stops.
+        let baselines = try await test.database.read { db in try LearnedStateStore.load(.baselines, in: db) }
+        #expect(baselines.keys.contains { $0.contains("picked_up") })
+    }
+
     @Test("a webhook about a parcel stalled for days leads to one urgent alert with its planned actions")
     func stalledParcelAlerts() async throws {
         let test = try TestGateway()
