@@ -93,8 +93,10 @@ public struct StoredAlert: Sendable, Hashable, FetchableRecord {
 /// the caller's one transaction.
 public enum AlertStore {
     public static func openEpisode(subject: String, track: String, in db: Database) throws -> StoredEpisode? {
+        // Cached statements: the scheduler runs these for every due shipment, and preparing them
+        // each time cost more than running them.
         try Row.fetchOne(
-            db, sql: "SELECT * FROM episodes WHERE subject = ? AND track = ? AND closed_at IS NULL",
+            db.cachedStatement(sql: "SELECT * FROM episodes WHERE subject = ? AND track = ? AND closed_at IS NULL"),
             arguments: [subject, track]
         ).map(StoredEpisode.init(row:))
     }
@@ -108,21 +110,20 @@ public enum AlertStore {
     public static func openEpisode(
         subject: String, track: String, level: String, scenario: String, anchor: String?, at now: Date, in db: Database
     ) throws -> Int64 {
-        try db.execute(
-            sql: "INSERT INTO episodes (subject, track, level, scenario, anchor, opened_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [subject, track, level, scenario, anchor, now.millisecondsSince1970])
+        try db.cachedStatement(
+            sql: "INSERT INTO episodes (subject, track, level, scenario, anchor, opened_at) VALUES (?, ?, ?, ?, ?, ?)"
+        ).execute(arguments: [subject, track, level, scenario, anchor, now.millisecondsSince1970])
         return db.lastInsertedRowID
     }
 
     public static func escalate(episode id: Int64, to level: String, scenario: String, in db: Database) throws {
-        try db.execute(
-            sql: "UPDATE episodes SET level = ?, scenario = ? WHERE id = ?", arguments: [level, scenario, id])
+        try db.cachedStatement(sql: "UPDATE episodes SET level = ?, scenario = ? WHERE id = ?")
+            .execute(arguments: [level, scenario, id])
     }
 
     public static func close(episode id: Int64, recovery: String, at now: Date, in db: Database) throws {
-        try db.execute(
-            sql: "UPDATE episodes SET closed_at = ?, recovery = ? WHERE id = ?",
-            arguments: [now.millisecondsSince1970, recovery, id])
+        try db.cachedStatement(sql: "UPDATE episodes SET closed_at = ?, recovery = ? WHERE id = ?")
+            .execute(arguments: [now.millisecondsSince1970, recovery, id])
     }
 
     /// Records an alert and the actions it plans; an action already planned under the same
@@ -132,12 +133,13 @@ public enum AlertStore {
         _ alert: NewAlert, episode: Int64, actions: [(action: String, idempotencyKey: String)], at now: Date,
         in db: Database
     ) throws -> Int64 {
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO alerts (episode_id, carrier, tracking_number, order_id, level, scenario, reason_zh, reason_en,
                     details, region, raised_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
+                """
+        ).execute(
             arguments: [
                 episode, alert.shipment?.carrier, alert.shipment?.trackingNumber, alert.orderID, alert.level,
                 alert.scenario,
@@ -145,10 +147,10 @@ public enum AlertStore {
             ])
         let id = db.lastInsertedRowID
         for (action, key) in actions {
-            try db.execute(
+            try db.cachedStatement(
                 sql:
-                    "INSERT OR IGNORE INTO planned_actions (alert_id, action, idempotency_key, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [id, action, key, now.millisecondsSince1970])
+                    "INSERT OR IGNORE INTO planned_actions (alert_id, action, idempotency_key, created_at) VALUES (?, ?, ?, ?)"
+            ).execute(arguments: [id, action, key, now.millisecondsSince1970])
         }
         return id
     }
