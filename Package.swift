@@ -295,6 +295,7 @@ let package = Package(
             dependencies: [
                 "DelayGateAdapters",
                 "DelayGateConfig",
+                "DelayGateEngine",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 "DelayGateIngest",

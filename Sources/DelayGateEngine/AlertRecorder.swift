@@ -135,24 +135,60 @@ public struct AlertRecorder: Sendable {
     }
 
     static func details(_ finding: Finding, node: TrackingNode?, milestone: Milestone?, window: [Date]?) -> String {
-        var object: [String: Any] = ["extra_delay_days": finding.extraDelayDays]
-        if let dwell = finding.dwell { object["dwell_seconds"] = Int(dwell) }
-        if let expected = finding.expected { object["expected_seconds"] = Int(expected) }
-        if !finding.missingDocuments.isEmpty { object["missing_documents"] = finding.missingDocuments }
-        if let id = finding.disruptionID { object["disruption_id"] = id }
-        if let window {
-            object["delivery_window"] = window.map { Date.ISO8601FormatStyle().format($0) }
-        }
-        if let milestone { object["milestone"] = milestone.rawValue }
-        if let node {
-            var place: [String: String] = [:]
-            place["facility_code"] = node.facilityCode
-            place["facility_name"] = node.facilityName
-            place["city"] = node.city
-            place["region"] = node.region
-            object["node"] = place
-        }
-        let data = (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys])) ?? Data("{}".utf8)
+        let details = AlertDetails(
+            extraDelayDays: finding.extraDelayDays,
+            dwellSeconds: finding.dwell.map { Int($0) },
+            expectedSeconds: finding.expected.map { Int($0) },
+            missingDocuments: finding.missingDocuments.isEmpty ? nil : finding.missingDocuments,
+            disruptionID: finding.disruptionID,
+            deliveryWindow: window?.map { Date.ISO8601FormatStyle().format($0) },
+            milestone: milestone?.rawValue,
+            node: node.map {
+                AlertDetails.Place(
+                    facilityCode: $0.facilityCode, facilityName: $0.facilityName, city: $0.city, region: $0.region)
+            })
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = .sortedKeys
+        let data = (try? encoder.encode(details)) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// The JSON in an alert's `details` column: the numbers behind it. Absent values are left out.
+///
+/// A typed value for JSONEncoder rather than a `[String: Any]` for JSONSerialization: with one
+/// alert per due shipment, bridging and sorting the untyped dictionary cost more than the
+/// alert's inserts.
+struct AlertDetails: Encodable {
+    var extraDelayDays: Int
+    var dwellSeconds: Int?
+    var expectedSeconds: Int?
+    var missingDocuments: [String]?
+    var disruptionID: String?
+    var deliveryWindow: [String]?
+    var milestone: String?
+    var node: Place?
+
+    struct Place: Encodable {
+        var facilityCode: String?
+        var facilityName: String?
+        var city: String?
+        var region: String?
+
+        enum CodingKeys: String, CodingKey {
+            case city, region
+            case facilityCode = "facility_code"
+            case facilityName = "facility_name"
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case milestone, node
+        case extraDelayDays = "extra_delay_days"
+        case dwellSeconds = "dwell_seconds"
+        case expectedSeconds = "expected_seconds"
+        case missingDocuments = "missing_documents"
+        case disruptionID = "disruption_id"
+        case deliveryWindow = "delivery_window"
     }
 }

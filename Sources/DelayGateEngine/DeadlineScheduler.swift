@@ -114,9 +114,12 @@ public final class DeadlineScheduler: Service, Sendable {
             return AlertRecorder.Report()
         }
         let order = try OrderStore.orders(for: key, in: db).first
+        // Only customs milestones read the newest event's details; the others skip the query.
+        let details =
+            AlertEvaluator.readsLatestDetails(at: shipment.milestone)
+            ? try EventStore.latestDetails(for: key, milestone: shipment.milestone, in: db) : EventDetails()
         let context = ShipmentContext(
-            shipment: shipment, origin: shipment.origin,
-            latestDetails: try EventStore.latestDetails(for: key, milestone: shipment.milestone, in: db), order: order,
+            shipment: shipment, origin: shipment.origin, latestDetails: details, order: order,
             disruptions: disruptions, feedbackFactor: feedback(shipment.node.identifier))
         let assessment = evaluator.assess(context, now: now)
         let report = try recorder.record(assessment, for: shipment, order: order, at: now, in: db)

@@ -23,6 +23,13 @@ public struct AlertEvaluator: Sendable {
         self.calendar = calendar
     }
 
+    /// Whether judging a shipment at `milestone` reads ``ShipmentContext/latestDetails`` (the
+    /// missing documents and duties of a customs event); for any other milestone a caller can
+    /// leave them empty and save the read.
+    public static func readsLatestDetails(at milestone: Milestone) -> Bool {
+        milestone == .customsDocsRequired || milestone == .customsHeld
+    }
+
     public func assess(_ context: ShipmentContext, now: Date) -> Assessment {
         let shipment = context.shipment
         var assessment = Assessment()
@@ -57,7 +64,7 @@ public struct AlertEvaluator: Sendable {
                     disruptionID: notice.id))
         }
 
-        if shipment.milestone == .customsDocsRequired || shipment.milestone == .customsHeld {
+        if Self.readsLatestDetails(at: shipment.milestone) {
             let documents = context.latestDetails.missingDocuments
             let list = documents.isEmpty ? "" : "：" + documents.joined(separator: "、")
             let listEN = documents.isEmpty ? "" : ": " + documents.joined(separator: ", ")

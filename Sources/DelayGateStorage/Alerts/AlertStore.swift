@@ -18,6 +18,21 @@ public struct StoredEpisode: Sendable, Hashable {
     /// How it ended ("moved on: hub_departure at 杭州转运中心, 19 h after the first alert").
     public var recovery: String?
 
+    init(
+        id: Int64, subject: String, track: String, level: String, scenario: String, anchor: String?, openedAt: Date,
+        closedAt: Date?, recovery: String?
+    ) {
+        self.id = id
+        self.subject = subject
+        self.track = track
+        self.level = level
+        self.scenario = scenario
+        self.anchor = anchor
+        self.openedAt = openedAt
+        self.closedAt = closedAt
+        self.recovery = recovery
+    }
+
     init(row: Row) {
         id = row["id"]
         subject = row["subject"]
@@ -98,10 +113,22 @@ public struct StoredAlert: Sendable, Hashable, FetchableRecord {
 /// the caller's one transaction.
 public enum AlertStore {
     public static func openEpisode(subject: String, track: String, in db: Database) throws -> StoredEpisode? {
-        try Row.fetchOne(
-            db, sql: "SELECT * FROM episodes WHERE subject = ? AND track = ? AND closed_at IS NULL",
-            arguments: [subject, track]
-        ).map(StoredEpisode.init(row:))
+        // Bound statements: the scheduler runs this, the insert and the alert's inserts for every
+        // due shipment (twice here: node and journey tracks).
+        let select = try BoundStatement(
+            db,
+            sql: """
+                SELECT id, subject, track, level, scenario, anchor, opened_at, closed_at, recovery
+                FROM episodes WHERE subject = ? AND track = ? AND closed_at IS NULL
+                """)
+        select.bind(1, subject)
+        select.bind(2, track)
+        guard try select.step() else { return nil }
+        return StoredEpisode(
+            id: select.int64(0) ?? 0, subject: select.string(1) ?? "", track: select.string(2) ?? "",
+            level: select.string(3) ?? "", scenario: select.string(4) ?? "", anchor: select.string(5),
+            openedAt: Date(millisecondsSince1970: select.int64(6) ?? 0),
+            closedAt: select.int64(7).map(Date.init(millisecondsSince1970:)), recovery: select.string(8))
     }
 
     /// Every episode of a subject (`carrier|tracking` or `order:<id>`), oldest first.
@@ -113,21 +140,26 @@ public enum AlertStore {
     public static func openEpisode(
         subject: String, track: String, level: String, scenario: String, anchor: String?, at now: Date, in db: Database
     ) throws -> Int64 {
-        try db.execute(
-            sql: "INSERT INTO episodes (subject, track, level, scenario, anchor, opened_at) VALUES (?, ?, ?, ?, ?, ?)",
-            arguments: [subject, track, level, scenario, anchor, now.millisecondsSince1970])
+        let insert = try BoundStatement(
+            db, sql: "INSERT INTO episodes (subject, track, level, scenario, anchor, opened_at) VALUES (?, ?, ?, ?, ?, ?)")
+        insert.bind(1, subject)
+        insert.bind(2, track)
+        insert.bind(3, level)
+        insert.bind(4, scenario)
+        insert.bind(5, anchor)
+        insert.bind(6, now.millisecondsSince1970)
+        try insert.run()
         return db.lastInsertedRowID
     }
 
     public static func escalate(episode id: Int64, to level: String, scenario: String, in db: Database) throws {
-        try db.execute(
-            sql: "UPDATE episodes SET level = ?, scenario = ? WHERE id = ?", arguments: [level, scenario, id])
+        try db.cachedStatement(sql: "UPDATE episodes SET level = ?, scenario = ? WHERE id = ?")
+            .execute(arguments: [level, scenario, id])
     }
 
     public static func close(episode id: Int64, recovery: String, at now: Date, in db: Database) throws {
-        try db.execute(
-            sql: "UPDATE episodes SET closed_at = ?, recovery = ? WHERE id = ?",
-            arguments: [now.millisecondsSince1970, recovery, id])
+        try db.cachedStatement(sql: "UPDATE episodes SET closed_at = ?, recovery = ? WHERE id = ?")
+            .execute(arguments: [now.millisecondsSince1970, recovery, id])
     }
 
     /// Records an alert and the actions it plans; an action already planned under the same
@@ -137,23 +169,36 @@ public enum AlertStore {
         _ alert: NewAlert, episode: Int64, actions: [(action: String, idempotencyKey: String)], at now: Date,
         in db: Database
     ) throws -> Int64 {
-        try db.execute(
+        let insert = try BoundStatement(
+            db,
             sql: """
                 INSERT INTO alerts (episode_id, carrier, tracking_number, order_id, level, scenario, reason_zh, reason_en,
                     details, region, facility, raised_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """,
-            arguments: [
-                episode, alert.shipment?.carrier, alert.shipment?.trackingNumber, alert.orderID, alert.level,
-                alert.scenario, alert.reasonZH, alert.reasonEN, alert.details, alert.region, alert.facility,
-                now.millisecondsSince1970,
-            ])
+                """)
+        insert.bind(1, episode)
+        insert.bind(2, alert.shipment?.carrier)
+        insert.bind(3, alert.shipment?.trackingNumber)
+        insert.bind(4, alert.orderID)
+        insert.bind(5, alert.level)
+        insert.bind(6, alert.scenario)
+        insert.bind(7, alert.reasonZH)
+        insert.bind(8, alert.reasonEN)
+        insert.bind(9, alert.details)
+        insert.bind(10, alert.region)
+        insert.bind(11, alert.facility)
+        insert.bind(12, now.millisecondsSince1970)
+        try insert.run()
         let id = db.lastInsertedRowID
+        let plan = try BoundStatement(
+            db,
+            sql: "INSERT OR IGNORE INTO planned_actions (alert_id, action, idempotency_key, created_at) VALUES (?, ?, ?, ?)")
         for (action, key) in actions {
-            try db.execute(
-                sql:
-                    "INSERT OR IGNORE INTO planned_actions (alert_id, action, idempotency_key, created_at) VALUES (?, ?, ?, ?)",
-                arguments: [id, action, key, now.millisecondsSince1970])
+            plan.bind(1, id)
+            plan.bind(2, action)
+            plan.bind(3, key)
+            plan.bind(4, now.millisecondsSince1970)
+            try plan.run()
         }
         return id
     }

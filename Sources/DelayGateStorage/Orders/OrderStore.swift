@@ -76,8 +76,9 @@ public enum OrderStore {
 
     /// The orders a shipment fulfils.
     public static func orders(for key: ShipmentKey, in db: Database) throws -> [Order] {
+        // Cached: the scheduler asks this for every due shipment, most of which have no order.
         let ids = try String.fetchAll(
-            db, sql: "SELECT order_id FROM order_shipments WHERE carrier = ? AND tracking_number = ?",
+            db.cachedStatement(sql: "SELECT order_id FROM order_shipments WHERE carrier = ? AND tracking_number = ?"),
             arguments: [key.carrier, key.trackingNumber])
         return try ids.compactMap { try order(id: $0, in: db) }
     }

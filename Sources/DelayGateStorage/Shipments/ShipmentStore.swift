@@ -108,7 +108,8 @@ public enum ShipmentStore {
 
     /// The earliest next check of any shipment.
     public static func nextDue(in db: Database) throws -> Date? {
-        try Int64.fetchOne(db, sql: "SELECT MIN(next_check_at) FROM shipments WHERE next_check_at IS NOT NULL")
+        try Int64.fetchOne(
+            db.cachedStatement(sql: "SELECT MIN(next_check_at) FROM shipments WHERE next_check_at IS NOT NULL"))
             .map(Date.init(millisecondsSince1970:))
     }
 
