@@ -113,7 +113,18 @@ public final class DeadlineScheduler: Service, Sendable {
             try ShipmentStore.setNextCheck(key, at: nil, in: db)
             return AlertRecorder.Report()
         }
-        let order = try OrderStore.orders(for: key, in: db).first
+        return try judge(
+            shipment, order: try OrderStore.orders(for: key, in: db).first, evaluator: evaluator,
+            disruptions: disruptions, feedback: feedback, recorder: recorder, at: now, in: db)
+    }
+
+    /// Judges a shipment whose state the caller holds (the scheduler read it; normalization just
+    /// wrote it), records what it finds, and stores its next check.
+    static func judge(
+        _ shipment: Shipment, order: Order?, evaluator: AlertEvaluator, disruptions: [DisruptionNotice],
+        feedback: (String?) -> Double, recorder: AlertRecorder, at now: Date, in db: Database
+    ) throws -> AlertRecorder.Report {
+        let key = shipment.key
         // Only customs milestones read the newest event's details; the others skip the query.
         let details =
             AlertEvaluator.readsLatestDetails(at: shipment.milestone)
@@ -125,7 +136,7 @@ public final class DeadlineScheduler: Service, Sendable {
         let report = try recorder.record(assessment, for: shipment, order: order, at: now, in: db)
         // A deadline never lies in the past: that would make the same shipment due forever.
         let next = assessment.nextCheckAt.map { max($0, now.addingTimeInterval(1)) }
-        try ShipmentStore.setNextCheck(key, at: next, in: db)
+        if next != shipment.nextCheckAt { try ShipmentStore.setNextCheck(key, at: next, in: db) }
         return report
     }
 

@@ -26,11 +26,24 @@ public struct EngineObserver: NormalizationObserver {
     }
 
     public func normalized(_ outcome: NormalizationOutcome, at now: Date, in db: Database) throws {
+        var judged: [(Shipment, Order?)] = []
         for transition in outcome.transitions {
+            let orders = try OrderStore.orders(for: transition.after.key, in: db)
             model.learnDwells(
                 before: transition.before, events: transition.newEvents,
-                destination: try destination(of: transition, in: db))
-            try learnLane(transition, in: db)
+                destination: Self.departs(transition) ? orders.first?.destination.region : nil)
+            learnLane(transition, orders: orders)
+            judged.append((transition.after, orders.first))
+        }
+        // Each parcel with news is judged now, from the state normalization just wrote, which spares
+        // the scheduler reading it back: its next check becomes its next deadline.
+        if !judged.isEmpty {
+            let (evaluator, disruptions) = (model.evaluator(), model.disruptions(notEndedAt: now))
+            for (shipment, order) in judged {
+                _ = try DeadlineScheduler.judge(
+                    shipment, order: order, evaluator: evaluator, disruptions: disruptions,
+                    feedback: model.feedbackFactor(for:), recorder: recorder, at: now, in: db)
+            }
         }
         if !outcome.orders.isEmpty {
             let evaluator = model.evaluator()
@@ -55,23 +68,17 @@ public struct EngineObserver: NormalizationObserver {
         scheduler?.wake()
     }
 
-    /// The destination region of a parcel whose new events complete a departure (the only
-    /// dwells keyed by destination), read from its order; nil otherwise.
-    func destination(of transition: EventStore.Transition, in db: Database) throws -> String? {
-        let departs =
-            transition.before?.milestone == .hubDeparture
-            || transition.newEvents.contains { $0.milestone == .hubDeparture }
-        guard departs else { return nil }
-        return try OrderStore.orders(for: transition.after.key, in: db).first?.destination.region
+    /// Whether the new events complete a departure: the only dwells keyed by the parcel's
+    /// destination region.
+    static func departs(_ transition: EventStore.Transition) -> Bool {
+        transition.before?.milestone == .hubDeparture || transition.newEvents.contains { $0.milestone == .hubDeparture }
     }
 
     /// A parcel just delivered teaches its lane how much of the promise window it used.
-    func learnLane(_ transition: EventStore.Transition, in db: Database) throws {
+    func learnLane(_ transition: EventStore.Transition, orders: [Order]) {
         let after = transition.after
         guard after.milestone == .delivered, transition.before?.isOpen ?? true else { return }
-        guard
-            let order = try OrderStore.orders(for: after.key, in: db).first(where: { $0.promisedDeliveryDate != nil }),
-            let promised = order.promisedDeliveryDate
+        guard let order = orders.first(where: { $0.promisedDeliveryDate != nil }), let promised = order.promisedDeliveryDate
         else { return }
         let window = PromisedDay.window(promised, handoff: after.firstEventAt)
         model.learnLane(

@@ -84,7 +84,8 @@ struct StallTests {
             try await replay.deliver(event(.delivered, hours: 24, node: shenzhen), at: at(hours: 24))
             let report = try await replay.advance(through: at(hours: 24 * 30))
             #expect(try await replay.alerts().isEmpty)
-            #expect(report.evaluated >= 1)
+            // Every scan was judged as it was normalized; once delivered, nothing is left due.
+            #expect(report.evaluated == 0)
             #expect(try await replay.nextDue() == nil)
         }
     }
@@ -118,17 +119,22 @@ struct SchedulerCostTests {
                 events.append(event(.hubArrival, hours: 0, tracking: "ZTO\(index)"))
             }
             try await replay.deliver(NormalizedPayload(events: events), at: at(hours: 0))
-            let first = try await replay.advance(through: at(hours: 0))
-            #expect(first.evaluated == 2000)
-            // Every parcel's next deadline is its warning crossing (1.2 × the 12 h default).
+            // Normalization judged each parcel as it arrived: none is left due for the scheduler, and
+            // each one's next deadline is its warning crossing (1.2 × the 12 h default).
+            let first = try await replay.scheduler.tick(now: at(hours: 0))
+            #expect(first.evaluated == 0)
+            #expect(try await replay.nextDue() == at(hours: 14.4))
             let idle = try await replay.scheduler.tick(now: at(hours: 10))
             #expect(idle.evaluated == 0)
 
             try await replay.deliver(
                 NormalizedPayload(events: (0..<5).map { event(.hubDeparture, hours: 11, tracking: "ZTO\($0)") }),
                 at: at(hours: 11))
-            let some = try await replay.scheduler.tick(now: at(hours: 11))
-            #expect(some.evaluated == 5)
+            #expect(try await replay.scheduler.tick(now: at(hours: 11)).evaluated == 0)
+            // At the warning crossing exactly the 1,995 parcels still at the hub are due (four ticks of 500).
+            let due = try await replay.advance(through: at(hours: 14.4))
+            #expect(due.evaluated == 1995)
+            #expect(due.raised == 1995)
         }
     }
 }
