@@ -223,7 +223,6 @@ public final class AuthorizationServer: Sendable {
         ]
         if !keys.jwks.isEmpty {
             document["jwks_uri"] = settings.issuer + "/.well-known/jwks.json"
-            document["token_endpoint_auth_signing_alg_values_supported"] = ["ES256"]
         }
         return document
     }

@@ -134,9 +134,10 @@ public struct Gateway: Sendable {
 
     /// The routes, with problem+json errors and request metrics.
     public func router() -> Router<BasicRequestContext> {
-        let router = Router(context: BasicRequestContext.self)
+        let router = Router(context: BasicRequestContext.self, options: .autoGenerateHeadEndpoints)
+        let routes = RouteTable()
         router.add(middleware: RequestMetricsMiddleware(factory: metrics.factory))
-        router.add(middleware: ProblemMiddleware())
+        router.add(middleware: ProblemMiddleware(routes: routes))
         let webhooks = WebhookRoutes<BasicRequestContext>(
             catalog: catalog, ingest: ingest, bodyLimit: configuration.server.bodyLimit.bytes)
         webhooks.register(on: router)
@@ -151,6 +152,7 @@ public struct Gateway: Sendable {
         ).register(on: router)
         OperationsRoutes(metrics: metrics, writer: writer, normalizer: normalizer).register(on: router)
         OpenAPIRoutes().register(on: router)
+        routes.load(router)
         return router
     }
 

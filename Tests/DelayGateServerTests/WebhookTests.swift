@@ -200,6 +200,19 @@ struct WebhookTests {
                 #expect($0.status == .notFound)
                 try expectProblem($0, type: "urn:delaygate:problem:not-found")
             }
+            // A known path with another method: 405 and the methods it takes (RFC 9110 §15.5.6).
+            for (method, uri, allow) in [
+                (HTTPRequest.Method.delete, "/webhooks/integrator", "POST"), (.post, "/healthz", "GET, HEAD"),
+                (.patch, "/v1/outbox/7/replay", "POST"), (.put, "/v1/shipments/sf/SF1", "GET, HEAD"),
+            ] {
+                try await client.execute(uri: uri, method: method) {
+                    #expect($0.status == .methodNotAllowed, "\(method) \(uri)")
+                    #expect($0.headers[.allow] == allow, "\(method) \(uri)")
+                    try expectProblem($0, type: "urn:delaygate:problem:method-not-allowed")
+                }
+            }
+            // HEAD is answered wherever GET is.
+            try await client.execute(uri: "/healthz", method: .head) { #expect($0.status == .ok) }
         }
         #expect(try await test.inboxCounts().isEmpty)
     }

@@ -118,13 +118,19 @@ public struct RoutingRules: Sendable, Hashable {
 
     public func rule(region: String?, level: String, scenario: String, orderValue: Decimal?, vip: Bool) -> Rule? {
         rules.first { rule in
-            if let regions = rule.regions, !(region.map(regions.contains) ?? false) { return false }
+            if let regions = rule.regions, !(region.map { Self.region($0, isIn: regions) } ?? false) { return false }
             if let levels = rule.levels, !levels.contains(level) { return false }
             if let scenarios = rule.scenarios, !scenarios.contains(scenario) { return false }
             if let minimum = rule.minimumOrderValue, (orderValue ?? 0) < minimum { return false }
             if let wanted = rule.vip, wanted != vip { return false }
             return true
         }
+    }
+
+    /// Whether an alert's region is one a rule names: the same name, or the name with a suffix
+    /// (a rule's `浙江` is the alert's `浙江省`, `广西` is `广西壮族自治区`, `上海` is `上海市`).
+    static func region(_ region: String, isIn names: Set<String>) -> Bool {
+        names.contains(region) || names.contains { !$0.isEmpty && region.hasPrefix($0) }
     }
 
     /// The group to use: the fewest open tickets, ties to the earlier group.

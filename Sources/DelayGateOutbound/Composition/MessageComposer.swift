@@ -74,6 +74,11 @@ public struct RoutingDecision: Sendable, Hashable, Codable {
         self.openTickets = openTickets
         self.reason = reason
     }
+
+    enum CodingKeys: String, CodingKey {
+        case group, rule, reason
+        case openTickets = "open_tickets"
+    }
 }
 
 /// One delivery the composer asks for.

@@ -14,7 +14,10 @@ struct QueryParameters {
         self.known = known
         for (name, _) in parameters where !known.contains(String(name)) {
             throw Self.invalid(
-                String(name), "unknown query parameter; this route reads \(known.sorted().joined(separator: ", "))")
+                String(name),
+                known.isEmpty
+                    ? "this route takes no query parameters"
+                    : "unknown query parameter; this route reads \(known.sorted().joined(separator: ", "))")
         }
     }
 

@@ -30,7 +30,7 @@ struct OAuthRoutes<Context: RequestContext>: Sendable {
             guard let server, !server.jwks.isEmpty else {
                 throw ProblemDetails.notFound("tokens are signed with a shared secret (HS256); there are no public keys")
             }
-            return try Self.json(.ok, JSONEncoder().encode(["keys": server.jwks]))
+            return try Self.json(.ok, Self.encoder.encode(["keys": server.jwks]))
         }
     }
 
@@ -53,7 +53,7 @@ struct OAuthRoutes<Context: RequestContext>: Sendable {
         }
         switch await server.token(authorization: request.headers[.authorization], form: form) {
         case .success(let answer):
-            return try Self.json(.ok, JSONEncoder().encode(answer))
+            return try Self.json(.ok, Self.encoder.encode(answer))
         case .failure(let error):
             return Self.error(error)
         }
@@ -61,12 +61,19 @@ struct OAuthRoutes<Context: RequestContext>: Sendable {
 
     /// An RFC 6749 §5.2 error answer.
     static func error(_ error: OAuthError) -> Response {
-        var response = (try? json(HTTPResponse.Status(code: error.status), JSONEncoder().encode(error.body)))
+        var response = (try? json(HTTPResponse.Status(code: error.status), encoder.encode(error.body)))
             ?? Response(status: .badRequest)
         if error.code == .invalidClient {
             response.headers[.wwwAuthenticate] = #"Basic realm="\#(APIAuthorization.realm)""#
         }
         return response
+    }
+
+    /// Stable key order, slashes as they are.
+    static var encoder: JSONEncoder {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
     }
 
     /// A JSON answer that no cache may keep (tokens and their errors, RFC 6749 §5.1).
