@@ -1,3 +1,4 @@
+import DelayGateModel
 import Foundation
 
 /// What the shop offers for a delay, by level, scenario, order value and VIP status. The first
@@ -130,7 +131,7 @@ public struct RoutingRules: Sendable, Hashable {
     /// Whether an alert's region is one a rule names: the same name, or the name with a suffix
     /// (a rule's `浙江` is the alert's `浙江省`, `广西` is `广西壮族自治区`, `上海` is `上海市`).
     static func region(_ region: String, isIn names: Set<String>) -> Bool {
-        names.contains(region) || names.contains { !$0.isEmpty && region.hasPrefix($0) }
+        names.contains { RegionName.matches($0, region) }
     }
 
     /// The group to use: the fewest open tickets, ties to the earlier group.

@@ -1,5 +1,6 @@
 import DelayGateAdapters
 import DelayGateConfig
+import DelayGateModel
 import Foundation
 
 /// Alternative fulfilment for extreme cases: ask the ERP to re-ship the order from the nearest
@@ -106,7 +107,10 @@ public struct ERPActionAdapter: OutboundAdapter {
 
     /// Warehouse codes nearest to the destination first (configured order when its place is unknown).
     func ranked(region: String?) -> [ERPActionKind.Warehouse] {
-        guard let region, let (latitude, longitude) = centroids[region] else { return warehouses }
+        // A configured `浙江` is the order's `浙江省`.
+        guard let region, let (latitude, longitude) = RegionName.lookup(region, in: centroids) else {
+            return warehouses
+        }
         return warehouses.enumerated().sorted { lhs, rhs in
             let l = Self.kilometres(latitude, longitude, lhs.element.latitude, lhs.element.longitude)
             let r = Self.kilometres(latitude, longitude, rhs.element.latitude, rhs.element.longitude)
