@@ -197,10 +197,13 @@ let package = Package(
             resources: [.embedInCode("OpenAPI/openapi.yaml")],
             swiftSettings: swiftSettings
         ),
-        // Stand-ins for external services (ERP, …) speaking the vendors' real shapes; used by tests and the demo.
+        // Stand-ins for external services (ERP, …) speaking the vendors' real shapes, and carrier senders that
+        // render vendors' webhooks; used by tests and the demo. Never depends on DelayGateAdapters: the mocks
+        // sign and shape requests as the vendors do, not with the gateway's own code.
         .target(
             name: "DelayGateMocks",
             dependencies: [
+                "DelayGateModel",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
@@ -307,13 +310,18 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // The mocks answer in the vendors' shapes and inject the faults they promise.
+        // The mocks answer in the vendors' shapes and inject the faults they promise; the carrier
+        // senders' requests round-trip through the real inbound adapters.
         .testTarget(
             name: "DelayGateMocksTests",
             dependencies: [
                 "DelayGateMocks",
+                "DelayGateAdapters",
+                "DelayGateConfig",
+                "DelayGateModel",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
