@@ -18,7 +18,8 @@ public struct CarrierRoute: Sendable, Hashable {
     public static let easypost = CarrierRoute(kind: "easypost", adapter: "easypost")
     public static let seventeenTrack = CarrierRoute(kind: "seventeen-track", adapter: "seventeen-track")
 
-    /// The default renderer for this route's kind.
+    /// The default renderer for this route's kind (canonical-json for a kind without a tracking renderer,
+    /// such as `customs`, whose senders take their own values).
     public var renderer: any CarrierWebhookRenderer {
         CarrierRenderers.renderer(kind: kind) ?? CanonicalJSONRenderer()
     }
