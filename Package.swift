@@ -216,6 +216,28 @@ let package = Package(
             exclude: ["README.md"],
             swiftSettings: swiftSettings
         ),
+        // `delaygate demo`: the gateway, the vendors' mocks and a simulated day in one process, scored
+        // against the simulator's ground truth.
+        .target(
+            name: "DelayGateDemo",
+            dependencies: [
+                "DelayGateAdapters", "DelayGateAlerting", "DelayGateAuth", "DelayGateConfig", "DelayGateEngine",
+                "DelayGateIngest", "DelayGateMocks", "DelayGateModel", "DelayGateOutbound", "DelayGateServer",
+                "DelayGateSimulation", "DelayGateStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "CryptoExtras", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOFoundationCompat", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Evaluations on real data: `delaygate evaluate olist` replays the Olist orders through the engine.
         .target(
             name: "DelayGateEvaluation",
@@ -244,6 +266,7 @@ let package = Package(
             dependencies: [
                 "DelayGateAdapters",
                 "DelayGateAuth",
+                "DelayGateDemo",
                 "DelayGateAlerting",
                 "DelayGateEngine",
                 "DelayGateEvaluation",

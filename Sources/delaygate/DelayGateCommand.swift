@@ -13,7 +13,7 @@ struct DelayGateCommand: AsyncParsableCommand {
             """,
         subcommands: [
             ServeCommand.self, CheckCommand.self, InboxCommand.self, OutboxCommand.self, BaselinesCommand.self,
-            EvaluateCommand.self, SimulateCommand.self, ClientsCommand.self,
+            EvaluateCommand.self, SimulateCommand.self, ClientsCommand.self, DemoCommand.self,
         ])
 }
 

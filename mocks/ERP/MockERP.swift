@@ -133,11 +133,15 @@ public final class MockERP: Sendable {
         guard fields["grant_type"] == "client_credentials" else {
             return Self.json(.badRequest, ["error": "unsupported_grant_type"])
         }
+        // RFC 6749 §2.3.1: the client id and secret are form-urlencoded before Basic encodes them.
         guard let authorization = request.headers[.authorization], authorization.hasPrefix("Basic "),
             let decoded = Data(base64Encoded: String(authorization.dropFirst(6))).map({
                 String(decoding: $0, as: UTF8.self)
             }),
-            decoded == "\(clientID):\(clientSecret)"
+            let colon = decoded.firstIndex(of: ":"),
+            decoded[..<colon].replacingOccurrences(of: "+", with: " ").removingPercentEncoding == clientID,
+            decoded[decoded.index(after: colon)...].replacingOccurrences(of: "+", with: " ").removingPercentEncoding
+                == clientSecret
         else {
             var response = Self.json(.unauthorized, ["error": "invalid_client"])
             response.headers[.wwwAuthenticate] = #"Basic realm="mock-erp""#

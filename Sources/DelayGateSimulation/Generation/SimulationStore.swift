@@ -126,17 +126,30 @@ final class SimulationStore: Sendable {
         if record.flags & OrderRecord.isPresale != 0 {
             presale = Presale(supplierETA: date(record.supplierETA), promisedShipDate: date(record.promisedShip))
         }
+        let customer = CustomerFactory.customer(&rng)
+        // Drawn after the customer, so the customer stays what earlier versions generated.
+        let items = Self.catalog.shuffled(using: &rng).prefix(1 + Int(rng.next() % 3)).map {
+            OrderItem(sku: $0.sku, quantity: 1 + Int(rng.next() % 2), name: $0.name)
+        }
         return Order(
             id: identifiers.orderID(
                 createdAt: base + Int64(record.created), number: record.number, isReturn: isReturn),
-            customer: CustomerFactory.customer(&rng),
+            customer: customer,
             destination: TrackingNode(
                 city: destination.city, region: destination.province, country: destination.country),
             value: Money(amount: Decimal(Int(record.valueCents)) / 100, currency: "CNY"),
             promisedDeliveryDate: record.promisedDay == OrderRecord.none ? nil : date(record.promisedDay),
             presale: presale,
             isReturn: isReturn,
+            items: Array(items),
             shipments: [identifiers.shipmentKey(carrier: Int(record.carrier), sequence: record.sequence)],
             updatedAt: date(record.updated))
     }
+
+    /// What the simulated shop sells.
+    static let catalog: [(sku: String, name: String)] = [
+        ("SKU-KETTLE", "电热水壶"), ("SKU-EARBUDS", "蓝牙耳机"), ("SKU-TEA-500G", "西湖龙井 500 g"),
+        ("SKU-PHONE-CASE", "手机壳"), ("SKU-RICE-COOKER", "电饭煲"), ("SKU-DOWN-JACKET", "羽绒服"),
+        ("SKU-SNEAKERS", "运动鞋"), ("SKU-SKINCARE-SET", "护肤套装"),
+    ]
 }

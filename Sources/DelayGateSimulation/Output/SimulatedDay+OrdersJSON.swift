@@ -107,6 +107,26 @@ extension SimulatedDay {
         writer.key("is_return")
         writer.bool(order.isReturn)
         writer.raw(",")
+        if !order.items.isEmpty {
+            writer.key("items")
+            writer.raw("[")
+            for (i, item) in order.items.enumerated() {
+                if i > 0 { writer.raw(",") }
+                writer.raw("{")
+                writer.key("sku")
+                writer.string(item.sku)
+                writer.raw(",")
+                writer.key("quantity")
+                writer.raw(Array(String(item.quantity).utf8))
+                if let name = item.name {
+                    writer.raw(",")
+                    writer.key("name")
+                    writer.string(name)
+                }
+                writer.raw("}")
+            }
+            writer.raw("],")
+        }
         writer.key("shipments")
         writer.raw("[")
         for (i, shipment) in order.shipments.enumerated() {
