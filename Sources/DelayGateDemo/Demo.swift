@@ -42,11 +42,15 @@ public enum Demo {
         public var configPath: String
         /// Concurrent requests to the gateway.
         public var connections: Int
+        /// Orders per day of the clean history the engine learns from first (default: the day's
+        /// orders, at least 1,500).
+        public var historyOrdersPerDay: Int?
 
         public init(
             orders: Int = 1000, speed: Double = 14400, seed: UInt64 = 7, configPath: String = GatewayConfig.defaultPath,
-            connections: Int = 16
+            connections: Int = 16, historyOrdersPerDay: Int? = nil
         ) {
+            self.historyOrdersPerDay = historyOrdersPerDay
             self.orders = orders
             self.speed = speed
             self.seed = seed
@@ -76,7 +80,8 @@ public enum Demo {
         let started = ContinuousClock.now
         let day = Simulator.generate(
             SimulationConfig(
-                orders: options.orders, seed: options.seed, historyOrdersPerDay: max(1500, options.orders),
+                orders: options.orders, seed: options.seed,
+                historyOrdersPerDay: options.historyOrdersPerDay ?? max(1500, options.orders),
                 incidentRate: 0.08, typhoon: true))
         let vendors = try DemoVendors(warehouseSKUs: Set(day.orders.flatMap { $0.items.map(\.sku) }))
         let folder = FileManager.default.temporaryDirectory.appendingPathComponent("delaygate-demo-\(UUID().uuidString)")

@@ -139,6 +139,27 @@ public struct DemoReport: Sendable {
             lines.append(contentsOf: sampleTicket.split(separator: "\n", omittingEmptySubsequences: false).map { "  | " + $0 })
         }
         lines.append(score.loopClosed ? "the loop closed: every injected incident produced its actions" : "the loop did NOT close")
+        lines.append(machineReadable)
         return lines.joined(separator: "\n")
+    }
+
+    /// The last line of the summary, for scripts and tests: `key=value` pairs.
+    public var machineReadable: String {
+        func count(_ level: String, except scenarios: Set<String> = []) -> Int {
+            alerts.filter { $0.key.hasPrefix(level + " ") && !scenarios.contains(String($0.key.dropFirst(level.count + 1))) }
+                .map(\.value).reduce(0, +)
+        }
+        let fields: [(String, String)] = [
+            ("orders", "\(orders)"), ("requests", "\(requests)"), ("refused", "\(failedRequests.count)"),
+            ("events", "\(eventsStored)"), ("warning_alerts", "\(count("warning"))"),
+            ("urgent_alerts", "\(count("urgent"))"),
+            ("urgent_ticket_only_alerts", "\(count("urgent") - count("urgent", except: ["customs", "return_stall"]))"),
+            ("extreme_alerts", "\(count("extreme"))"), ("incidents", "\(score.scored.count)"),
+            ("detected", "\(score.detected)"), ("tickets", "\(received.tickets)"), ("sms", "\(received.sms)"),
+            ("pushes", "\(received.pushes)"), ("callbacks", "\(received.callbacks)"),
+            ("fulfilments", "\(received.fulfilments)"), ("duplicates", "\(received.duplicateKeyHits)"),
+            ("dead", "\(outbox["dead", default: 0])"), ("loop_closed", "\(score.loopClosed)"),
+        ]
+        return "demo: " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
     }
 }

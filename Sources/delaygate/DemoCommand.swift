@@ -27,6 +27,9 @@ struct DemoCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seed of the simulation; the same seed gives the same day.")
     var seed: UInt64 = 7
 
+    @Option(name: .long, help: "Orders per day of the clean history learned first (default: --orders, at least 1500).")
+    var history: Int?
+
     @Option(name: .long, help: ArgumentHelp("Gateway configuration to run.", valueName: "path"))
     var config: String = "config/gateway.yaml"
 
@@ -36,6 +39,9 @@ struct DemoCommand: AsyncParsableCommand {
     func validate() throws {
         guard (10...200_000).contains(orders) else { throw ValidationError("--orders must be between 10 and 200000") }
         guard speed >= 1, speed <= 1_000_000 else { throw ValidationError("--speed must be between 1 and 1000000") }
+        if let history, !(100...100_000).contains(history) {
+            throw ValidationError("--history must be between 100 and 100000")
+        }
         guard FileManager.default.fileExists(atPath: config) else {
             throw ValidationError("no configuration at \(config): run from the repository root or pass --config")
         }
@@ -46,7 +52,9 @@ struct DemoCommand: AsyncParsableCommand {
         if !quiet { print("generating a simulated day of \(orders) orders (seed \(seed))…") }
         let report: DemoReport
         do {
-            report = try await Demo.run(.init(orders: orders, speed: speed, seed: seed, configPath: config)) { progress in
+            report = try await Demo.run(
+                .init(orders: orders, speed: speed, seed: seed, configPath: config, historyOrdersPerDay: history)
+            ) { progress in
                 if !quiet { print(progress) }
             }
         } catch let error as DemoError {
