@@ -243,6 +243,8 @@ public final class Normalizer: Service, Sendable {
                 records = try await database.read { [afterID, batchSize = options.batchSize] db in
                     try InboxStore.pending(afterID: afterID, limit: batchSize, in: db)
                 }
+            } catch is CancellationError {
+                return  // The rows wait for the start-up scan of the next run.
             } catch {
                 logger.error("cannot read pending inbox rows", metadata: ["error": "\(error)"])
                 await requestScanAfterPause()
@@ -292,8 +294,17 @@ public final class Normalizer: Service, Sendable {
     private func requestScanAfterPause() async {
         // A back-off after a failed read or write (database busy, disk full), so that a
         // persistent fault does not spin; the rows wait safely in the inbox meanwhile.
-        try? await Task.sleep(for: options.retryDelay)
-        state.withLock { $0.needsInboxScan = true }
+        // Once cancelled, reads fail and sleeps end at once: asking for another scan then would
+        // spin, so the rows are left for the start-up scan of the next run.
+        do {
+            try await Task.sleep(for: options.retryDelay)
+        } catch {
+            return
+        }
+        state.withLock { state in
+            // A stopping normalizer finishes its queue only; the inbox keeps the rest.
+            if !state.isStopping { state.needsInboxScan = true }
+        }
     }
 }
 

@@ -390,4 +390,24 @@ struct GatewayAlertingTests {
         #expect(alerts.first?.reasonZH.hasPrefix("在杭州转运中心停留") == true)
         #expect(actions == [["helpdesk_ticket", "voice_callback"]])
     }
+
+    @Test("a normalizer cancelled before its first scan returns instead of retrying the scan for ever")
+    func cancelledNormalizerReturns() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        try await test.database.write { db in
+            try InboxStore.append(
+                InboxEntry(
+                    adapter: "integrator", contentType: "application/json",
+                    body: Data(TestGateway.batch([("picked_up", 8)]).utf8), receivedAt: Date(), state: .pending),
+                in: db)
+        }
+        // A new process finds the row; cancelled before it starts, its every database read fails.
+        let restarted = try Gateway(configuration: test.gateway.configuration, catalog: test.gateway.catalog)
+        let run = Task { try await restarted.normalizer.run() }
+        run.cancel()
+        try await run.value
+        // The row waits, untouched, for the start-up scan of the next run.
+        #expect(try await test.inboxCounts()[.pending] == 1)
+    }
 }
