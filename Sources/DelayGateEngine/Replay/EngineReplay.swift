@@ -65,7 +65,7 @@ public struct EngineReplay: Sendable {
     public func deliver(_ payload: NormalizedPayload, at instant: Date) async throws -> DeadlineScheduler.TickReport {
         let report = try await advance(before: instant)
         let observer = self.observer
-        try await writer.write { db in
+        _ = try await writer.write { db in
             try InboxNormalization.store(payload, at: instant, in: db, observer: observer)
         }
         return report

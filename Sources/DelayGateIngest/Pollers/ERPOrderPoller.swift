@@ -89,7 +89,7 @@ public final class ERPOrderPoller: Service, Sendable {
             return
         }
         // Stopping cancels a fetch in flight (nothing of it is stored) or the pause between polls.
-        try? await cancelWhenGracefulShutdown {
+        await cancelWhenGracefulShutdown {
             await self.loop(tokens: tokens)
         }
     }

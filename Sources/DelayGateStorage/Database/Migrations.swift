@@ -313,6 +313,48 @@ public enum Migrations {
                     CREATE INDEX feedback_adjustments_by_facility ON feedback_adjustments(facility, id);
                     """)
         }
+        migrator.registerMigration("v6-helpdesk-load") { db in
+            // Routing picks the least-loaded helpdesk group for every ticket; counting the open
+            // tickets each time grew with the day (a quadratic Double-11). The counts are kept
+            // here instead, by triggers, so no code path that opens, kills or resolves a ticket
+            // can forget them. A ticket is open while it has a group, is not resolved and is not dead.
+            try db.execute(
+                sql: """
+                    CREATE TABLE helpdesk_load (
+                        adapter TEXT NOT NULL,
+                        helpdesk_group TEXT NOT NULL,
+                        open_tickets INTEGER NOT NULL,
+                        PRIMARY KEY (adapter, helpdesk_group)
+                    ) WITHOUT ROWID;
+                    INSERT INTO helpdesk_load (adapter, helpdesk_group, open_tickets)
+                        SELECT adapter, helpdesk_group, COUNT(*) FROM outbox
+                        WHERE helpdesk_group IS NOT NULL AND resolved_at IS NULL AND state != 'dead'
+                        GROUP BY adapter, helpdesk_group;
+                    CREATE TRIGGER helpdesk_load_insert AFTER INSERT ON outbox
+                    WHEN NEW.helpdesk_group IS NOT NULL AND NEW.resolved_at IS NULL AND NEW.state != 'dead'
+                    BEGIN
+                        INSERT INTO helpdesk_load (adapter, helpdesk_group, open_tickets)
+                            VALUES (NEW.adapter, NEW.helpdesk_group, 1)
+                            ON CONFLICT (adapter, helpdesk_group) DO UPDATE SET open_tickets = open_tickets + 1;
+                    END;
+                    CREATE TRIGGER helpdesk_load_update AFTER UPDATE OF state, resolved_at, helpdesk_group, adapter ON outbox
+                    BEGIN
+                        UPDATE helpdesk_load SET open_tickets = open_tickets - 1
+                            WHERE OLD.helpdesk_group IS NOT NULL AND OLD.resolved_at IS NULL AND OLD.state != 'dead'
+                            AND adapter = OLD.adapter AND helpdesk_group = OLD.helpdesk_group;
+                        INSERT INTO helpdesk_load (adapter, helpdesk_group, open_tickets)
+                            SELECT NEW.adapter, NEW.helpdesk_group, 1
+                            WHERE NEW.helpdesk_group IS NOT NULL AND NEW.resolved_at IS NULL AND NEW.state != 'dead'
+                            ON CONFLICT (adapter, helpdesk_group) DO UPDATE SET open_tickets = open_tickets + 1;
+                    END;
+                    CREATE TRIGGER helpdesk_load_delete AFTER DELETE ON outbox
+                    WHEN OLD.helpdesk_group IS NOT NULL AND OLD.resolved_at IS NULL AND OLD.state != 'dead'
+                    BEGIN
+                        UPDATE helpdesk_load SET open_tickets = open_tickets - 1
+                            WHERE adapter = OLD.adapter AND helpdesk_group = OLD.helpdesk_group;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

@@ -11,14 +11,15 @@ public enum OrderStore {
     /// - Returns: false when the stored order was newer and nothing changed.
     @discardableResult
     public static func upsert(_ order: Order, in db: Database) throws -> Bool {
+        // Statements are cached: the ERP poller and every order-bearing webhook come through here.
         if let stored = try Int64.fetchOne(
-            db, sql: "SELECT updated_at FROM orders WHERE id = ?", arguments: [order.id]),
+            db.cachedStatement(sql: "SELECT updated_at FROM orders WHERE id = ?"), arguments: [order.id]),
             stored > order.updatedAt.millisecondsSince1970
         {
             return false
         }
         let customer = order.customer
-        try db.execute(
+        try db.cachedStatement(
             sql: """
                 INSERT INTO orders (
                     id, customer_id, customer_name, customer_phone, customer_email, customer_app_user_id,
@@ -38,7 +39,8 @@ public enum OrderStore {
                     presale_promised_ship_at = excluded.presale_promised_ship_at,
                     is_return = excluded.is_return, updated_at = excluded.updated_at, items = excluded.items,
                     customer_vip = excluded.customer_vip
-                """,
+                """
+        ).execute(
             arguments: [
                 order.id, customer.id, customer.name, customer.phone, customer.email, customer.appUserID,
                 customer.preferredChannel.rawValue, customer.locale, order.destination.city, order.destination.region,
@@ -47,11 +49,11 @@ public enum OrderStore {
                 order.presale?.promisedShipDate?.millisecondsSince1970, order.isReturn,
                 order.updatedAt.millisecondsSince1970, try Self.itemsJSON(order.items), customer.isVIP,
             ])
-        try db.execute(sql: "DELETE FROM order_shipments WHERE order_id = ?", arguments: [order.id])
+        try db.cachedStatement(sql: "DELETE FROM order_shipments WHERE order_id = ?").execute(arguments: [order.id])
+        let link = try db.cachedStatement(
+            sql: "INSERT OR IGNORE INTO order_shipments (order_id, carrier, tracking_number) VALUES (?, ?, ?)")
         for key in order.shipments {
-            try db.execute(
-                sql: "INSERT OR IGNORE INTO order_shipments (order_id, carrier, tracking_number) VALUES (?, ?, ?)",
-                arguments: [order.id, key.carrier, key.trackingNumber])
+            try link.execute(arguments: [order.id, key.carrier, key.trackingNumber])
         }
         return true
     }
@@ -61,14 +63,18 @@ public enum OrderStore {
     }
 
     /// One order with its shipments.
+    ///
+    /// Cached statements: the alert engine reads the order of every parcel it judges.
     public static func order(id: String, in db: Database) throws -> Order? {
-        guard let row = try Row.fetchOne(db, sql: "SELECT * FROM orders WHERE id = ?", arguments: [id]) else {
+        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id])
+        else {
             return nil
         }
         let shipments = try Row.fetchAll(
-            db,
-            sql:
-                "SELECT carrier, tracking_number FROM order_shipments WHERE order_id = ? ORDER BY carrier, tracking_number",
+            db.cachedStatement(
+                sql:
+                    "SELECT carrier, tracking_number FROM order_shipments WHERE order_id = ? ORDER BY carrier, tracking_number"
+            ),
             arguments: [id]
         ).map { ShipmentKey(carrier: $0["carrier"], trackingNumber: $0["tracking_number"]) }
         return try Order(row: row, shipments: shipments)
@@ -85,9 +91,12 @@ public enum OrderStore {
 }
 
 extension Order {
+    /// Amounts are stored as plain decimal text ("129.90").
+    static let amountLocale = Locale(identifier: "en_US_POSIX")
+
     init(row: Row, shipments: [ShipmentKey]) throws {
         let amountText: String = row["value_amount"]
-        guard let amount = Decimal(string: amountText, locale: Locale(identifier: "en_US_POSIX")) else {
+        guard let amount = Decimal(string: amountText, locale: Self.amountLocale) else {
             throw DatabaseError(message: "order \(row["id"] as String) has an unreadable amount '\(amountText)'")
         }
         let supplierETA = (row["presale_supplier_eta"] as Int64?).map(Date.init(millisecondsSince1970:))

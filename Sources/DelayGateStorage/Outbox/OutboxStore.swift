@@ -281,17 +281,17 @@ public enum OutboxStore {
     }
 
     /// Open tickets this gateway created per helpdesk group of one adapter (not dead, not resolved).
+    ///
+    /// Read from the counts the database's triggers keep (`helpdesk_load`), so the cost does not
+    /// grow with the number of open tickets.
     public static func openTickets(adapter: String, in db: Database) throws -> [String: Int] {
         var counts: [String: Int] = [:]
-        for row in try Row.fetchAll(
-            db,
-            sql: """
-                SELECT helpdesk_group, COUNT(*) AS n FROM outbox
-                WHERE adapter = ? AND helpdesk_group IS NOT NULL AND resolved_at IS NULL AND state != 'dead'
-                GROUP BY helpdesk_group
-                """, arguments: [adapter])
-        {
-            counts[row["helpdesk_group"]] = row["n"]
+        let rows = try Row.fetchCursor(
+            db.cachedStatement(
+                sql: "SELECT helpdesk_group, open_tickets FROM helpdesk_load WHERE adapter = ? AND open_tickets > 0"),
+            arguments: [adapter])
+        while let row = try rows.next() {
+            counts[row[0]] = row[1]
         }
         return counts
     }
