@@ -285,10 +285,12 @@ let package = Package(
             swiftSettings: swiftSettings
         ),
 
-        // `swift run -c release alert-benchmark`: scheduler cost per tick as open shipments grow; evaluator throughput.
+        // `swift run -c release alert-benchmark`: scheduler cost per tick as open shipments grow; evaluator throughput;
+        // `alert-benchmark open-database PATH N` writes a database of N open shipments (Benchmarks/rss.py).
         .executableTarget(
             name: "alert-benchmark",
             dependencies: [
+                "DelayGateAdapters",
                 "DelayGateAlerting",
                 "DelayGateEngine",
                 "DelayGateModel",
@@ -330,6 +332,26 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/PipelineBenchmark",
+            swiftSettings: swiftSettings
+        ),
+        // `swift run -c release day-replay [--orders N]`: a simulated day of a million orders replayed end to end
+        // through normalization, the engine, the scheduler and action planning, in-process.
+        .executableTarget(
+            name: "day-replay",
+            dependencies: [
+                "DelayGateAdapters",
+                "DelayGateAlerting",
+                "DelayGateDemo",
+                "DelayGateEngine",
+                "DelayGateModel",
+                "DelayGateOutbox",
+                "DelayGateServer",
+                "DelayGateSimulation",
+                "DelayGateStorage",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/DayReplay",
             swiftSettings: swiftSettings
         ),
 

@@ -1,3 +1,4 @@
+import DelayGateAdapters
 import DelayGateAlerting
 import DelayGateEngine
 import DelayGateModel
@@ -9,6 +10,11 @@ import GRDB
 /// number of open shipments grows (it should stay flat), and the evaluator's throughput.
 ///
 /// Usage: swift run -c release alert-benchmark [open shipments …]   (default: 10000 100000 1000000)
+///        swift run -c release alert-benchmark open-database PATH [shipments]   (default 1000000)
+///
+/// The last line of the first form is machine-readable (`alert_benchmark idle_tick_ms_10000=… …`).
+/// `open-database` writes a gateway database holding that many open shipments (see
+/// ``openDatabase(path:count:)``) for measuring a served gateway's memory (Benchmarks/rss.py).
 @main
 struct AlertBenchmark {
     static let clock = ContinuousClock()
@@ -20,14 +26,23 @@ struct AlertBenchmark {
     }
 
     static func main() async throws {
-        let sizes = CommandLine.arguments.dropFirst().compactMap { Int($0.replacingOccurrences(of: "_", with: "")) }
+        let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.first == "open-database" {
+            guard arguments.count >= 2 else { fatalError("usage: alert-benchmark open-database PATH [shipments]") }
+            let count = arguments.count > 2 ? Int(arguments[2].replacingOccurrences(of: "_", with: "")) : nil
+            try await openDatabase(path: arguments[1], count: count ?? 1_000_000)
+            return
+        }
+        let sizes = arguments.compactMap { Int($0.replacingOccurrences(of: "_", with: "")) }
         let model = trainedModel()
         print("deadline scheduler, synchronous=FULL, one transaction per tick (batch 500):")
         print("open shipments | idle tick ms | due | tick ms | µs per due shipment | index probe µs")
+        var summary: [String] = []
         for size in sizes.isEmpty ? [10_000, 100_000, 1_000_000] : sizes {
-            try await scheduler(openShipments: size, model: model)
+            summary += try await scheduler(openShipments: size, model: model)
         }
-        evaluator(model: model)
+        summary += evaluator(model: model)
+        print("alert_benchmark " + summary.joined(separator: " "))
     }
 
     static func trainedModel() -> AlertModel {
@@ -57,7 +72,8 @@ struct AlertBenchmark {
             state: .open, eventCount: 3)
     }
 
-    static func scheduler(openShipments: Int, model: AlertModel) async throws {
+    /// Machine-readable figures (`idle_tick_ms_N`, `per_due_us_N` for 500 due shipments).
+    static func scheduler(openShipments: Int, model: AlertModel) async throws -> [String] {
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent(
             "alert-bench-\(UUID().uuidString)")
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -76,7 +92,8 @@ struct AlertBenchmark {
             index = range.upperBound
         }
         let replay = EngineReplay(database: database, model: model)
-        try await replay.run { replay in
+        return try await replay.run { replay in
+            var figures: [String] = []
             var idle = Duration.zero
             let idleTicks = 200
             for _ in 0..<idleTicks {
@@ -114,12 +131,80 @@ struct AlertBenchmark {
                         format: "%14d | %12.3f | %3d | %7.2f | %19.1f | %14.1f", openShipments,
                         milliseconds(idle) / Double(idleTicks), due, perTick, perTick * 1000 / Double(due),
                         milliseconds(probe) * 1000))
+                if due == 500 {
+                    figures.append(
+                        String(
+                            format: "idle_tick_ms_%d=%.3f per_due_us_%d=%.1f", openShipments,
+                            milliseconds(idle) / Double(idleTicks), openShipments, perTick * 1000 / Double(due)))
+                }
             }
+            return figures
         }
     }
 
+    /// Writes a gateway database at `path` holding `count` open shipments, through the gateway's
+    /// own normalization path (`EngineReplay.deliver`: events, shipment state, orders, the
+    /// engine's observer judging each parcel): each parcel has its order (a customer, a
+    /// destination, a promised date two days out) and two scans dated within the last day
+    /// (picked up, then arrived at one of 500 hubs), so its next check lies ahead of the clock.
+    /// Tracking numbers are `SF` and ten digits (0 … count − 1) at carrier `sf-express`, the
+    /// shape of Benchmarks/ingest.py's bodies, so a load test can send news for them.
+    static func openDatabase(path: String, count: Int) async throws {
+        let started = clock.now
+        let database = try GatewayDatabase.open(at: path)
+        let now = Date()
+        let replay = EngineReplay(database: database, model: AlertModel())
+        let hubs = 500
+        try await replay.run { replay in
+            for start in stride(from: 0, to: count, by: 500) {
+                var orders: [Order] = []
+                var events: [TrackingEvent] = []
+                for n in start..<min(count, start + 500) {
+                    let key = ShipmentKey(carrier: "sf-express", trackingNumber: "SF" + String(format: "%010d", n))
+                    let hub = n % hubs
+                    let region = "R\(hub % 31)"
+                    let pickedUp = now.addingTimeInterval(-Double(4 * 3600 + (n * 7919) % (20 * 3600)))
+                    let arrived = pickedUp.addingTimeInterval(Double(1800 + (n * 104_729) % (3 * 3600)))
+                    orders.append(
+                        Order(
+                            id: "BENCH-\(n)",
+                            customer: Customer(
+                                id: "C\(n % 400_000)", name: "客户\(n % 1000)", phone: "+86138\(String(format: "%08d", n % 100_000_000))"),
+                            destination: TrackingNode(city: "City\((n + 13) % 300)", region: "R\((n + 13) % 31)", country: "CN"),
+                            value: Money(amount: Decimal(50 + n % 900), currency: "CNY"),
+                            promisedDeliveryDate: now.addingTimeInterval(2 * 86_400), shipments: [key], updatedAt: pickedUp))
+                    for (instant, milestone, node) in [
+                        (pickedUp, Milestone.pickedUp, TrackingNode(facilityCode: "S\(n % 2000)", city: "Origin\(n % 300)", region: region, country: "CN")),
+                        (arrived, Milestone.hubArrival, TrackingNode(facilityCode: "H\(hub)", facilityName: "转运中心\(hub)", city: "Hub\(hub)", region: region, country: "CN")),
+                    ] {
+                        events.append(
+                            TrackingEvent(
+                                carrier: key.carrier, trackingNumber: key.trackingNumber,
+                                time: EventTime(instant: instant, source: .explicitOffset(seconds: 28_800)),
+                                receivedAt: instant, milestone: milestone,
+                                carrierStatus: CarrierStatus(code: milestone.rawValue), node: node,
+                                carrierEventID: "\(key.trackingNumber)-\(milestone.rawValue)"))
+                    }
+                }
+                try await replay.deliver(NormalizedPayload(events: events, orders: orders), at: now)
+            }
+        }
+        let (open, due) = try await database.read { db in
+            (
+                try ShipmentStore.count(openOnly: true, in: db),
+                try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM shipments WHERE next_check_at <= ?",
+                    arguments: [Date().addingTimeInterval(3600).millisecondsSince1970]) ?? 0
+            )
+        }
+        let elapsed = milliseconds(clock.now - started) / 1000
+        print(
+            String(
+                format: "open_database path=%@ shipments=%d open=%d due_within_1h=%d seconds=%.1f", path, count, open,
+                due, elapsed))
+    }
+
     /// Pure evaluation (no database): assessments per second, and dwell learning per event.
-    static func evaluator(model: AlertModel) {
+    static func evaluator(model: AlertModel) -> [String] {
         let evaluator = model.evaluator()
         let contexts = (0..<10_000).map { index in
             ShipmentContext(
@@ -159,5 +244,6 @@ struct AlertBenchmark {
             String(
                 format: "dwell learning: %.0f events/s (%.2f µs per event, %d dwells learned)",
                 Double(events.count) / (spent / 1000), spent * 1000 / Double(events.count), learned))
+        return [String(format: "evaluator_per_s=%.0f", Double(count) / (assessed / 1000))]
     }
 }

@@ -1,7 +1,7 @@
 // `swift run -c release outbox-benchmark [deliveries] [concurrency] [--claims-only]`: how fast the
 // dispatcher delivers to a loopback receiver (the generic-http kind against the mock receiver), and
 // what a claim costs as the queue grows (`--claims-only` skips the delivery run, for queues of a
-// million rows).
+// million rows). The last line is machine-readable (`outbox_benchmark rows=… claim_us=… deliveries_per_s=…`).
 
 import DelayGateConfig
 import DelayGateMocks
@@ -87,7 +87,11 @@ try await MockServer.run(router) { baseURL in
         "claim 64 of \(deliveries) pending (and release them): \(String(format: "%.0f", seconds(claimTime) / 200 * 1e6)) µs per claim, \(String(format: "%.1f", seconds(claimTime) / 200 / 64 * 1e6)) µs per row"
     )
 
-    if claimsOnly { return }
+    let claimMicroseconds = seconds(claimTime) / 200 * 1e6
+    if claimsOnly {
+        print(String(format: "outbox_benchmark rows=%d claim_us=%.0f", deliveries, claimMicroseconds))
+        return
+    }
     var logger = Logger(label: "benchmark")
     logger.logLevel = .warning
     let writer = GroupCommitWriter(database: database, logger: logger)
@@ -101,6 +105,10 @@ try await MockServer.run(router) { baseURL in
         print(
             "deliver \(report.delivered) (concurrency \(concurrency), loopback HTTP, commit per batch): \(String(format: "%.0f", rate)) deliveries/s, \(report.retried) retried, \(report.dead) dead; receiver saw \(receiver.created.count) unique keys"
         )
+        print(
+            String(
+                format: "outbox_benchmark rows=%d concurrency=%d claim_us=%.0f deliveries_per_s=%.0f delivered=%d dead=%d",
+                deliveries, concurrency, claimMicroseconds, rate, report.delivered, report.dead))
         await group.triggerGracefulShutdown()
         try await tasks.waitForAll()
     }

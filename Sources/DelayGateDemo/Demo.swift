@@ -192,15 +192,7 @@ public enum Demo {
         for order in day.historyOrders {
             guard let key = order.shipments.first, let scans = history[key] else { continue }
             let events = DemoWire(catalog: gateway.catalog, secrets: secrets).asReceived(scans)
-            model.learnDwells(before: nil, events: events, destination: order.destination.region)
-            if let promised = order.promisedDeliveryDate, let first = events.first,
-                let delivered = events.first(where: { $0.milestone == .delivered })
-            {
-                model.teachLane(
-                    LaneKey(carrier: key.carrier, origin: first.node.region, destination: order.destination.region),
-                    transit: delivered.time.instant.timeIntervalSince(first.time.instant),
-                    window: PromisedDay.window(promised, handoff: first.time.instant))
-            }
+            model.teachJourney(events, of: order)
         }
         return sent
     }

@@ -116,6 +116,23 @@ public final class AlertModel: Sendable {
         state.withLock { $0.lanes.learn(lane, transit: transit, window: window) }
     }
 
+    /// Learns one finished journey of history (a bootstrap, as `delaygate baselines import`
+    /// does): the dwells of its events and, when it was delivered against a promise, its lane.
+    /// - Returns: how many dwells were learned.
+    @discardableResult
+    public func teachJourney(_ events: [TrackingEvent], of order: Order) -> Int {
+        let learned = learnDwells(before: nil, events: events, destination: order.destination.region)
+        if let promised = order.promisedDeliveryDate, let first = events.first,
+            let delivered = events.first(where: { $0.milestone == .delivered })
+        {
+            teachLane(
+                LaneKey(carrier: first.carrier, origin: first.node.region, destination: order.destination.region),
+                transit: delivered.time.instant.timeIntervalSince(first.time.instant),
+                window: PromisedDay.window(promised, handoff: first.time.instant))
+        }
+        return learned
+    }
+
     /// The multiplier resolved tickets put on a node's expected dwell (1 when none did).
     public func feedbackFactor(for node: String?) -> Double {
         guard let node else { return 1 }

@@ -193,7 +193,6 @@ struct MetricHandles: Sendable {
     }
 }
 
-/// A sleep that a signal can end early; a signal given while nobody waits ends the next wait at once.
 /// A one-slot wake-up signal for service loops: ``wait(for:)`` returns after the duration or as
 /// soon as ``signal()`` is called; a signal sent while nobody waits is kept for the next wait.
 public final class Wakeup: Sendable {
@@ -201,6 +200,8 @@ public final class Wakeup: Sendable {
         var signalled = false
         var waiter: CheckedContinuation<Void, Never>?
         var generation = 0
+        /// A signal is registered for the end of the writer's open transaction.
+        var armed = false
     }
 
     private let state = Mutex(State())
@@ -217,6 +218,23 @@ public final class Wakeup: Sendable {
             return waiter
         }
         waiter?.resume()
+    }
+
+    /// Signals once the transaction open on `db` commits. Any number of calls within one
+    /// transaction register one observer: a tick that plans hundreds of deliveries would
+    /// otherwise add one per alert, each of them told about every later statement.
+    public func signal(afterCommitOf db: Database) {
+        let first = state.withLock { state in
+            defer { state.armed = true }
+            return !state.armed
+        }
+        guard first else { return }
+        db.afterNextTransaction { _ in
+            self.state.withLock { $0.armed = false }
+            self.signal()
+        } onRollback: { _ in
+            self.state.withLock { $0.armed = false }
+        }
     }
 
     /// Returns after `duration`, or earlier when signalled.

@@ -72,9 +72,7 @@ public struct OutboxPlanner: ActionPlanner {
                 enqueued = try OutboxStore.enqueue(row, at: recorded.raisedAt, in: db) || enqueued
             }
         }
-        if enqueued, let wakeup {
-            db.afterNextTransaction { _ in wakeup.signal() }
-        }
+        if enqueued { wakeup?.signal(afterCommitOf: db) }
     }
 
     /// Picks the ticket's group: the first routing rule that matches, then the eligible group

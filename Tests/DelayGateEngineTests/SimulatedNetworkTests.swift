@@ -42,15 +42,7 @@ struct SimulatedNetworkTests {
         }
         for order in day.historyOrders {
             guard let key = order.shipments.first, let events = history[key] else { continue }
-            model.learnDwells(before: nil, events: events, destination: order.destination.region)
-            if let promised = order.promisedDeliveryDate, let first = events.first,
-                let delivered = events.first(where: { $0.milestone == .delivered })
-            {
-                model.teachLane(
-                    LaneKey(carrier: key.carrier, origin: first.node.region, destination: order.destination.region),
-                    transit: delivered.time.instant.timeIntervalSince(first.time.instant),
-                    window: PromisedDay.window(promised, handoff: first.time.instant))
-            }
+            model.teachJourney(events, of: order)
         }
         model.setLearnsDwells(false)
         model.setLearnsLanes(false)

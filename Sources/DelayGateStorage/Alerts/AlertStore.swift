@@ -205,7 +205,7 @@ public enum AlertStore {
 
     /// Records where an alert's ticket was routed and why (JSON).
     public static func setRouting(alertID: Int64, routing: String, in db: Database) throws {
-        try db.execute(sql: "UPDATE alerts SET routing = ? WHERE id = ?", arguments: [routing, alertID])
+        try db.cachedStatement(sql: "UPDATE alerts SET routing = ? WHERE id = ?").execute(arguments: [routing, alertID])
     }
 
     /// The routing decision of an alert (JSON), if its ticket was routed.

@@ -1,0 +1,47 @@
+import DelayGateEngine
+import Foundation
+import GRDB
+import Testing
+
+@Suite("Wakeup after a commit", .timeLimit(.minutes(1)))
+struct WakeupTests {
+    @Test("requests within one transaction signal once, at commit; a rollback signals nothing and re-arms")
+    func oneSignalPerTransaction() async throws {
+        let database = try DatabaseQueue()
+        let wakeup = Wakeup()
+        try await database.write { db in
+            try db.execute(sql: "CREATE TABLE t (x INTEGER)")
+            for n in 0..<200 {
+                try db.execute(sql: "INSERT INTO t (x) VALUES (?)", arguments: [n])
+                wakeup.signal(afterCommitOf: db)
+            }
+        }
+        // The signal is kept for the next wait, which returns at once; a second wait would sleep.
+        let clock = ContinuousClock()
+        var started = clock.now
+        await wakeup.wait(for: .seconds(30))
+        #expect(clock.now - started < .seconds(10))
+
+        struct Refused: Error {}
+        await #expect(throws: Refused.self) {
+            try await database.write { db in
+                try db.execute(sql: "INSERT INTO t (x) VALUES (1)")
+                wakeup.signal(afterCommitOf: db)
+                throw Refused()
+            }
+        }
+        // Nothing was committed, so nothing was signalled: this wait runs out.
+        started = clock.now
+        await wakeup.wait(for: .milliseconds(200))
+        #expect(clock.now - started >= .milliseconds(200))
+
+        // The rollback re-armed it: the next transaction signals again.
+        try await database.write { db in
+            try db.execute(sql: "INSERT INTO t (x) VALUES (2)")
+            wakeup.signal(afterCommitOf: db)
+        }
+        started = clock.now
+        await wakeup.wait(for: .seconds(30))
+        #expect(clock.now - started < .seconds(10))
+    }
+}
