@@ -334,12 +334,19 @@ def main():
     if ok("day"):
         f = runs["day"].figures
         replay = f["replay_s"] + f["drain_s"]
+        measured = (f"{replay / 60:.1f} min (normalize + engine {f['normalize_s'] / 60:.1f}, scheduler "
+                    f"{(f['ticks_s'] + f['drain_s']) / 60:.1f}, simulator building records "
+                    f"{f['simulator_s'] / 60:.1f}); {fmt(f['alerts'])} alerts, {fmt(f['outbox'])} outbox rows")
+        if f["orders"] >= 1_000_000:
+            target, result = "< 10 min", verdict(replay < 600)
+        else:
+            # The target is for a million orders: scale the measured time (at least linearly; the
+            # database only grows), and say so rather than pass a smaller day.
+            scaled = replay * 1_000_000 / f["orders"]
+            measured += f"; × {1_000_000 / f['orders']:.0f} for 1,000,000 orders: ≥ {scaled / 60:.0f} min"
+            target, result = "< 10 min for 1,000,000 orders", verdict(scaled < 600) + " (scaled)"
         rows.append((f"Simulated {fmt(f['orders'])}-order day end to end: replay of {fmt(f['events'])} events and "
-                     "the scheduler to the window's end (wall, in-process)",
-                     f"{replay / 60:.1f} min (normalize + engine {f['normalize_s'] / 60:.1f}, scheduler "
-                     f"{(f['ticks_s'] + f['drain_s']) / 60:.1f}, simulator building records "
-                     f"{f['simulator_s'] / 60:.1f}); {fmt(f['alerts'])} alerts, {fmt(f['outbox'])} outbox rows",
-                     "< 10 min", verdict(replay < 600), note("day")))
+                     "the scheduler to the window's end (wall, in-process)", measured, target, result, note("day")))
         rows.append(("Same run, whole process: generation + history learning + replay",
                      f"{f['total_s'] / 60:.1f} min (generate {f['generate_s']:.0f} s, learn {f['learn_s']:.0f} s); "
                      f"peak RSS {f['hwm_mib']:.0f} MiB incl. the simulator's {f['rss_generated_mib']:.0f} MiB",

@@ -338,6 +338,7 @@ public enum Migrations {
                             ON CONFLICT (adapter, helpdesk_group) DO UPDATE SET open_tickets = open_tickets + 1;
                     END;
                     CREATE TRIGGER helpdesk_load_update AFTER UPDATE OF state, resolved_at, helpdesk_group, adapter ON outbox
+                    WHEN OLD.helpdesk_group IS NOT NULL OR NEW.helpdesk_group IS NOT NULL
                     BEGIN
                         UPDATE helpdesk_load SET open_tickets = open_tickets - 1
                             WHERE OLD.helpdesk_group IS NOT NULL AND OLD.resolved_at IS NULL AND OLD.state != 'dead'
