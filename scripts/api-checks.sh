@@ -134,11 +134,13 @@ DELAYGATE_TOKEN_SECRET=$(random)
 adapter_variables=$("$python" - <<'EOF'
 import glob, re, yaml
 reference = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)")
+# Secrets are the references without a fallback: `${NAME:-300}` (a tolerance) keeps its default.
+secret = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 verification, other = set(), set()
 for path in sorted(glob.glob("adapters/*.yaml") + glob.glob("adapters/outbound/*.yaml")):
     text = open(path, encoding="utf-8").read()
     document = yaml.safe_load(text) or {}
-    signed = set(reference.findall(yaml.safe_dump(document.get("verification") or {})))
+    signed = set(secret.findall(yaml.safe_dump(document.get("verification") or {})))
     if "/outbound/" not in path:
         verification |= signed
     other |= set(reference.findall(text)) - signed
