@@ -26,6 +26,15 @@ public final class OutboxDispatcher: Service, Sendable {
         public var retried = 0
         public var dead = 0
         public init() {}
+
+        mutating func count(_ settled: Settled) {
+            switch settled {
+            case .delivered: delivered += 1
+            case .retried: retried += 1
+            case .dead: dead += 1
+            case .lost: break
+            }
+        }
     }
 
     private let database: any DatabaseReader
@@ -110,17 +119,18 @@ public final class OutboxDispatcher: Service, Sendable {
     }
 
     /// Delivers every delivery due at `now` (and what falls due while it runs is left for later);
-    /// returns once all of them have been attempted and settled. For tests and the demo.
+    /// returns once all of them have been attempted and settled. For tests, the demo and the
+    /// benchmark.
+    ///
+    /// Deliveries are kept flowing as ``run()`` keeps them: freed slots are claimed again while
+    /// the rest are still in flight, rather than waiting for a whole batch to finish.
     @discardableResult
     public func drain(now: Date) async throws -> Report {
-        var report = Report()
-        while true {
-            let claimed = try await claim(now: now)
-            if claimed.isEmpty {
-                try await updateDepth()
-                return report
-            }
-            let outcomes = await withTaskGroup(of: Settled.self) { group in
+        try await withThrowingTaskGroup(of: Settled.self) { group in
+            var report = Report()
+            var running = 0
+            while true {
+                let (claimed, saturated) = try await claimReportingSaturation(now: now)
                 for (adapter, row) in claimed {
                     group.addTask {
                         let settled = await self.attempt(row, with: adapter, now: now)
@@ -128,15 +138,19 @@ public final class OutboxDispatcher: Service, Sendable {
                         return settled
                     }
                 }
-                return await group.reduce(into: [Settled]()) { $0.append($1) }
-            }
-            for outcome in outcomes {
-                switch outcome {
-                case .delivered: report.delivered += 1
-                case .retried: report.retried += 1
-                case .dead: report.dead += 1
-                case .lost: break
+                running += claimed.count
+                guard running > 0 else {
+                    try await updateDepth()
+                    return report
                 }
+                // Wait for one attempt, then for more until enough slots are free to claim again
+                // for an adapter that may have more due rows (one that was given all it asked for).
+                repeat {
+                    guard let settled = try await group.next() else { break }
+                    running -= 1
+                    report.count(settled)
+                } while running > 0
+                    && !readyAdapters.contains(where: { saturated.contains($0.name) && claimable(for: $0) > 0 })
             }
         }
     }
@@ -145,7 +159,9 @@ public final class OutboxDispatcher: Service, Sendable {
     /// configured maximum (completions and new deliveries wake the loop earlier).
     private func sleepTime() async throws -> Duration {
         let now = clock()
-        let adapters = readyAdapters.filter { free(for: $0) > 0 }.map(\.name)
+        let adapters = readyAdapters.filter { claimable(for: $0) > 0 }.map(\.name)
+        // Nothing can be claimed until a completion frees slots, and completions wake the loop.
+        guard !adapters.isEmpty else { return dispatch.maximumSleep }
         let next = try await database.read { db in
             try adapters.compactMap { try OutboxStore.nextDue(adapter: $0, in: db) }.min()
         }
@@ -157,6 +173,14 @@ public final class OutboxDispatcher: Service, Sendable {
         adapter.concurrency - inFlight.withLock { $0[adapter.name, default: 0] }
     }
 
+    /// How many rows to claim for `adapter` now: its free slots once at least a quarter of them
+    /// are free (or all, when it has nothing in flight), otherwise none. Claiming a freed slot
+    /// at a time would cost a write transaction per delivery.
+    private func claimable(for adapter: any OutboundAdapter) -> Int {
+        let free = free(for: adapter)
+        return free >= max(1, adapter.concurrency / 4) || free == adapter.concurrency ? free : 0
+    }
+
     private func release(_ adapter: String) {
         inFlight.withLock { $0[adapter, default: 0] -= 1 }
         wakeup.signal()
@@ -164,8 +188,16 @@ public final class OutboxDispatcher: Service, Sendable {
 
     /// Claims due rows for every ready adapter, up to its free slots, in one transaction.
     private func claim(now: Date) async throws -> [(any OutboundAdapter, OutboxRow)] {
-        let wanted = readyAdapters.map { ($0, free(for: $0)) }.filter { $0.1 > 0 }
-        guard !wanted.isEmpty else { return [] }
+        try await claimReportingSaturation(now: now).rows
+    }
+
+    /// ``claim(now:)``, also naming the adapters that were given every row they asked for (the
+    /// others have no more rows due).
+    private func claimReportingSaturation(
+        now: Date
+    ) async throws -> (rows: [(any OutboundAdapter, OutboxRow)], saturated: Set<String>) {
+        let wanted = readyAdapters.map { ($0, claimable(for: $0)) }.filter { $0.1 > 0 }
+        guard !wanted.isEmpty else { return ([], []) }
         let lease = dispatch.lease
         let names = wanted.map { ($0.0.name, $0.1) }
         let rows = try await writer.write { db in
@@ -173,10 +205,13 @@ public final class OutboxDispatcher: Service, Sendable {
                 try OutboxStore.claim(adapter: name, limit: limit, now: now, lease: lease, in: db)
             }
         }
+        var claimed: [String: Int] = [:]
+        for row in rows { claimed[row.adapter, default: 0] += 1 }
         inFlight.withLock { counts in
-            for row in rows { counts[row.adapter, default: 0] += 1 }
+            for (adapter, count) in claimed { counts[adapter, default: 0] += count }
         }
-        return rows.compactMap { row in catalog.adapter(named: row.adapter).map { ($0, row) } }
+        let saturated = Set(names.filter { name, limit in claimed[name, default: 0] >= limit }.map(\.0))
+        return (rows.compactMap { row in catalog.adapter(named: row.adapter).map { ($0, row) } }, saturated)
     }
 
     enum Settled {

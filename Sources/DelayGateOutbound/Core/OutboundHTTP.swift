@@ -39,8 +39,18 @@ public struct OutboundHTTP: Sendable {
     public let maxAnswerBytes: Int
     let clock: @Sendable () -> Date
 
+    /// The client outbound deliveries share unless given another: `HTTPClient.shared`'s settings,
+    /// but as many connections per host as an adapter may have requests in flight (256, the
+    /// largest `concurrency:`), so that an adapter's concurrency is real rather than queued
+    /// behind the shared client's 8 connections per host. It lives as long as the process.
+    public static let defaultClient: HTTPClient = {
+        var configuration = HTTPClient.Configuration.singletonConfiguration
+        configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+        return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
+    }()
+
     public init(
-        client: HTTPClient = .shared, timeout: TimeAmount = .seconds(10), maxAnswerBytes: Int = 64 * 1024,
+        client: HTTPClient = OutboundHTTP.defaultClient, timeout: TimeAmount = .seconds(10), maxAnswerBytes: Int = 64 * 1024,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.client = client

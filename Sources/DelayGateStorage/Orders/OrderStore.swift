@@ -62,31 +62,46 @@ public enum OrderStore {
         items.isEmpty ? nil : String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
     }
 
+    /// The columns ``Order/init(row:shipments:)`` reads, in the order it reads them by position
+    /// (a lookup by name costs a lowercased copy of the name, 20 times per order).
+    static let columns = """
+        o.id, o.customer_id, o.customer_name, o.customer_phone, o.customer_email, o.customer_app_user_id,
+        o.preferred_channel, o.customer_locale, o.customer_vip, o.destination_city, o.destination_region,
+        o.destination_country, o.value_amount, o.value_currency, o.promised_delivery_at, o.presale_supplier_eta,
+        o.presale_promised_ship_at, o.is_return, o.items, o.updated_at
+        """
+
     /// One order with its shipments.
     ///
     /// Cached statements: the alert engine reads the order of every parcel it judges.
     public static func order(id: String, in db: Database) throws -> Order? {
-        guard let row = try Row.fetchOne(db.cachedStatement(sql: "SELECT * FROM orders WHERE id = ?"), arguments: [id])
+        guard
+            let row = try Row.fetchOne(
+                db.cachedStatement(sql: "SELECT \(columns) FROM orders o WHERE o.id = ?"), arguments: [id])
         else {
             return nil
         }
-        let shipments = try Row.fetchAll(
-            db.cachedStatement(
-                sql:
-                    "SELECT carrier, tracking_number FROM order_shipments WHERE order_id = ? ORDER BY carrier, tracking_number"
-            ),
-            arguments: [id]
-        ).map { ShipmentKey(carrier: $0["carrier"], trackingNumber: $0["tracking_number"]) }
-        return try Order(row: row, shipments: shipments)
+        return try Order(row: row, shipments: shipments(ofOrder: id, in: db))
     }
 
     /// The orders a shipment fulfils.
     public static func orders(for key: ShipmentKey, in db: Database) throws -> [Order] {
-        // Cached: the scheduler asks this for every due shipment, most of which have no order.
-        let ids = try String.fetchAll(
-            db.cachedStatement(sql: "SELECT order_id FROM order_shipments WHERE carrier = ? AND tracking_number = ?"),
+        // Cached, and one join rather than a lookup per order: the engine asks this for every parcel
+        // with news and the scheduler for every due one.
+        let rows = try Row.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    SELECT \(columns) FROM order_shipments s JOIN orders o ON o.id = s.order_id
+                    WHERE s.carrier = ? AND s.tracking_number = ? ORDER BY o.id
+                    """),
             arguments: [key.carrier, key.trackingNumber])
-        return try ids.compactMap { try order(id: $0, in: db) }
+        return try rows.map { row in try Order(row: row, shipments: shipments(ofOrder: row[0], in: db)) }
+    }
+
+    static func shipments(ofOrder id: String, in db: Database) throws -> [ShipmentKey] {
+        let statement = try db.cachedStatement(
+            sql: "SELECT carrier, tracking_number FROM order_shipments WHERE order_id = ? ORDER BY carrier, tracking_number")
+        return try Row.fetchAll(statement, arguments: [id]).map { ShipmentKey(carrier: $0[0], trackingNumber: $0[1]) }
     }
 }
 
@@ -94,33 +109,31 @@ extension Order {
     /// Amounts are stored as plain decimal text ("129.90").
     static let amountLocale = Locale(identifier: "en_US_POSIX")
 
+    /// Decodes the stored item lists (one decoder for all: making one per order showed in profiles).
+    static let itemsDecoder = JSONDecoder()
+
+    /// An order from a row of ``OrderStore/columns``, read by position.
     init(row: Row, shipments: [ShipmentKey]) throws {
-        let amountText: String = row["value_amount"]
+        let amountText: String = row[12]
         guard let amount = Decimal(string: amountText, locale: Self.amountLocale) else {
-            throw DatabaseError(message: "order \(row["id"] as String) has an unreadable amount '\(amountText)'")
+            throw DatabaseError(message: "order \(row[0] as String) has an unreadable amount '\(amountText)'")
         }
-        let supplierETA = (row["presale_supplier_eta"] as Int64?).map(Date.init(millisecondsSince1970:))
+        let supplierETA = (row[15] as Int64?).map(Date.init(millisecondsSince1970:))
+        let itemsText: String? = row[18]
         self.init(
-            id: row["id"],
+            id: row[0],
             customer: Customer(
-                id: row["customer_id"], name: row["customer_name"], phone: row["customer_phone"],
-                email: row["customer_email"], appUserID: row["customer_app_user_id"],
-                preferredChannel: ContactChannel(rawValue: row["preferred_channel"]) ?? .sms,
-                locale: row["customer_locale"], isVIP: row["customer_vip"]),
-            destination: TrackingNode(
-                city: row["destination_city"], region: row["destination_region"], country: row["destination_country"]),
-            value: Money(amount: amount, currency: row["value_currency"]),
-            promisedDeliveryDate: (row["promised_delivery_at"] as Int64?).map(Date.init(millisecondsSince1970:)),
+                id: row[1], name: row[2], phone: row[3], email: row[4], appUserID: row[5],
+                preferredChannel: ContactChannel(rawValue: row[6]) ?? .sms, locale: row[7], isVIP: row[8]),
+            destination: TrackingNode(city: row[9], region: row[10], country: row[11]),
+            value: Money(amount: amount, currency: row[13]),
+            promisedDeliveryDate: (row[14] as Int64?).map(Date.init(millisecondsSince1970:)),
             presale: supplierETA.map {
-                Presale(
-                    supplierETA: $0,
-                    promisedShipDate: (row["presale_promised_ship_at"] as Int64?).map(Date.init(millisecondsSince1970:))
-                )
+                Presale(supplierETA: $0, promisedShipDate: (row[16] as Int64?).map(Date.init(millisecondsSince1970:)))
             },
-            isReturn: row["is_return"],
-            items: try (row["items"] as String?).map { try JSONDecoder().decode([OrderItem].self, from: Data($0.utf8)) }
-                ?? [],
+            isReturn: row[17],
+            items: try itemsText.map { try Self.itemsDecoder.decode([OrderItem].self, from: Data($0.utf8)) } ?? [],
             shipments: shipments,
-            updatedAt: Date(millisecondsSince1970: row["updated_at"]))
+            updatedAt: Date(millisecondsSince1970: row[19]))
     }
 }
