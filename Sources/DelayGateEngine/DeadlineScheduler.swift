@@ -114,7 +114,7 @@ public final class DeadlineScheduler: Service, Sendable {
             return AlertRecorder.Report()
         }
         return try judge(
-            shipment, order: try OrderStore.orders(for: key, in: db).first, evaluator: evaluator,
+            shipment, order: try OrderStore.ordersToJudge(for: key, in: db).first, evaluator: evaluator,
             disruptions: disruptions, feedback: feedback, recorder: recorder, at: now, in: db)
     }
 

@@ -28,7 +28,7 @@ public struct EngineObserver: NormalizationObserver {
     public func normalized(_ outcome: NormalizationOutcome, at now: Date, in db: Database) throws {
         var judged: [(Shipment, Order?)] = []
         for transition in outcome.transitions {
-            let orders = try OrderStore.orders(for: transition.after.key, in: db)
+            let orders = try OrderStore.ordersToJudge(for: transition.after.key, in: db)
             model.learnDwells(
                 before: transition.before, events: transition.newEvents,
                 destination: Self.departs(transition) ? orders.first?.destination.region : nil)

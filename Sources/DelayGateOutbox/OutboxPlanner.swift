@@ -24,6 +24,10 @@ public struct OutboxPlanner: ActionPlanner {
     }
 
     public func plan(_ recorded: RecordedAlert, in db: Database) throws {
+        // The engine judges with orders read without their lines; messages and ERP requests
+        // list them, so the order is read whole here (once per alert, not per parcel judged).
+        var recorded = recorded
+        if let id = recorded.order?.id, let whole = try OrderStore.order(id: id, in: db) { recorded.order = whole }
         let facts = Self.facts(recorded)
         var history = CustomerHistory()
         if let customerID = recorded.order?.customer.id {
@@ -46,12 +50,13 @@ public struct OutboxPlanner: ActionPlanner {
             }
         }
         var enqueued = false
-        for (action, key) in recorded.actions {
-            for delivery in composer.compose(
-                action: action.rawValue, idempotencyKey: key, facts: facts, history: history, routing: routing)
-            {
+        let composed = composer.compose(
+            actions: recorded.actions.map { ($0.action.rawValue, $0.idempotencyKey) }, facts: facts, history: history,
+            routing: routing)
+        for (action, key, deliveries) in composed {
+            for delivery in deliveries {
                 var row = NewDelivery(
-                    idempotencyKey: key, alertID: recorded.alertID, action: action.rawValue,
+                    idempotencyKey: key, alertID: recorded.alertID, action: action,
                     adapter: delivery.adapter ?? "(\(delivery.channel))", request: "",
                     helpdeskGroup: delivery.channel == "helpdesk" ? delivery.message.group : nil)
                 guard let name = delivery.adapter, let adapter = catalog.adapter(named: name) else {

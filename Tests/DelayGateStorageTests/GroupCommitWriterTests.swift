@@ -76,6 +76,29 @@ struct GroupCommitWriterTests {
         }
     }
 
+    @Test("a write alone in its batch that throws leaves nothing behind and answers with its own error")
+    func soleWriteRolledBack() async throws {
+        try await withDatabase { pool, _ in
+            try await pool.write { db in try db.execute(sql: "CREATE TABLE t (v INTEGER)") }
+            let metrics = TestMetrics()
+            let writer = GroupCommitWriter(database: pool, metricsFactory: metrics)
+            try await whileRunning(writer) {
+                // One at a time, so each write is alone in its transaction (no savepoint).
+                await #expect(throws: Boom()) {
+                    try await writer.write { db in
+                        try db.execute(sql: "INSERT INTO t VALUES (1)")
+                        try db.execute(sql: "INSERT INTO t VALUES (2)")
+                        throw Boom()
+                    }
+                }
+                try await writer.write { db in try db.execute(sql: "INSERT INTO t VALUES (3)") }
+            }
+            #expect(try metrics.expectRecorder("delaygate_group_commit_batch_size").values == [1, 1])
+            #expect(try await pool.read { db in try Int.fetchAll(db, sql: "SELECT v FROM t") } == [3])
+            #expect(try metrics.expectCounter("delaygate_group_commit_failures_total").values.isEmpty)
+        }
+    }
+
     @Test("when the commit itself fails, every write of the batch fails and nothing is stored")
     func commitFailure() async throws {
         let directory = try TemporaryDirectory()

@@ -43,14 +43,23 @@ public struct SeasonCalendar: Sendable, Hashable {
     /// The strongest factor in force at `instant` (1 outside every window), and its window.
     public func factor(at instant: Date) -> (factor: Double, window: String?) {
         var best: (Double, String?) = (1, nil)
-        var calendar = Calendar(identifier: .gregorian)
-        calendar.timeZone = timeZone
-        let day = calendar.dateComponents([.month, .day], from: instant)
-        let monthDay = (day.month ?? 0) * 100 + (day.day ?? 0)
+        // The month-day is only read for yearly windows, and only once: the engine asks this for
+        // every dwell it learns and every parcel it judges.
+        var knownMonthDay: Int?
+        func monthDay() -> Int {
+            if let knownMonthDay { return knownMonthDay }
+            var calendar = Calendar(identifier: .gregorian)
+            calendar.timeZone = timeZone
+            let day = calendar.dateComponents([.month, .day], from: instant)
+            let value = (day.month ?? 0) * 100 + (day.day ?? 0)
+            knownMonthDay = value
+            return value
+        }
         for window in windows where window.factor > best.0 {
             let inside: Bool
             switch window.span {
             case .yearly(let fromMonth, let fromDay, let toMonth, let toDay):
+                let monthDay = monthDay()
                 let from = fromMonth * 100 + fromDay
                 let to = toMonth * 100 + toDay
                 inside = from <= to ? (from...to).contains(monthDay) : (monthDay >= from || monthDay <= to)

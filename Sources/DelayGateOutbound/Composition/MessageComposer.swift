@@ -94,22 +94,66 @@ public struct ComposedDelivery: Sendable, Hashable {
 /// compensation offer, the talk script, customer history, the routed group. Pure.
 public struct MessageComposer: Sendable {
     public let settings: ActionSettings
+    /// `2026-11-11 08:30` and `2026-11-11` in the settings' time zone (made once: building a
+    /// format style per value showed in profiles of a busy day).
+    private let minuteStyle: Date.VerbatimFormatStyle
+    private let dayStyle: Date.VerbatimFormatStyle
 
     public init(settings: ActionSettings) {
         self.settings = settings
+        func style(_ format: Date.FormatString) -> Date.VerbatimFormatStyle {
+            var style = Date.VerbatimFormatStyle(
+                format: format, timeZone: settings.timeZone, calendar: Calendar(identifier: .gregorian))
+            style.locale = Locale(identifier: "en_US_POSIX")
+            return style
+        }
+        minuteStyle = style(
+            "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)"
+        )
+        dayStyle = style("\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits)")
     }
 
-    /// The deliveries for one playbook action (`notify_customer`, `helpdesk_ticket`,
-    /// `voice_callback`, `alternative_fulfilment`).
+    /// The deliveries for each of an alert's playbook actions (`notify_customer`,
+    /// `helpdesk_ticket`, `voice_callback`, `alternative_fulfilment`), in the order given.
+    ///
+    /// The template values (with the talk script they include) are made once per locale and
+    /// shared by the actions written in it.
+    public func compose(
+        actions: [(action: String, idempotencyKey: String)], facts: AlertFacts, history: CustomerHistory,
+        routing: RoutingDecision?
+    ) -> [(action: String, idempotencyKey: String, deliveries: [ComposedDelivery])] {
+        var valuesByLocale: [String: [String: Any]] = [:]
+        return actions.map { action, key in
+            let deliveries = compose(action: action, idempotencyKey: key, facts: facts, group: routing?.group) {
+                locale in
+                if let values = valuesByLocale[locale] { return values }
+                let values = self.values(facts: facts, history: history, routing: routing, locale: locale)
+                valuesByLocale[locale] = values
+                return values
+            }
+            return (action, key, deliveries)
+        }
+    }
+
+    /// The deliveries for one playbook action.
     public func compose(
         action: String, idempotencyKey: String, facts: AlertFacts, history: CustomerHistory,
         routing: RoutingDecision?
+    ) -> [ComposedDelivery] {
+        compose(action: action, idempotencyKey: idempotencyKey, facts: facts, group: routing?.group) { locale in
+            values(facts: facts, history: history, routing: routing, locale: locale)
+        }
+    }
+
+    private func compose(
+        action: String, idempotencyKey: String, facts: AlertFacts, group: String?,
+        values valuesIn: (String) -> [String: Any]
     ) -> [ComposedDelivery] {
         let customer = facts.order?.customer
         let locale = Self.locale(customer?.locale, default: settings.templates.defaultLocale)
         // Tickets are read by the team in the default locale, whatever the customer speaks.
         let writtenIn = action == "helpdesk_ticket" ? settings.templates.defaultLocale : locale
-        let values = self.values(facts: facts, history: history, routing: routing, locale: writtenIn)
+        let values = valuesIn(writtenIn)
         let recipient = OutboundMessage.Recipient(
             name: customer?.name, phone: customer?.phone, email: customer?.email, appUserID: customer?.appUserID,
             locale: locale)
@@ -117,7 +161,7 @@ public struct MessageComposer: Sendable {
             OutboundMessage(
                 purpose: purpose, idempotencyKey: idempotencyKey, recipient: recipient, subject: subject, body: body,
                 level: facts.level, scenario: facts.scenario, priority: Self.priority(facts.level),
-                tags: ["delaygate_\(facts.level)", "delaygate_\(facts.scenario)"], group: routing?.group,
+                tags: ["delaygate_\(facts.level)", "delaygate_\(facts.scenario)"], group: group,
                 fields: values.compactMapValues { $0 as? String }, fulfilment: Self.fulfilment(facts.order))
         }
         let templates = settings.templates
@@ -287,13 +331,7 @@ public struct MessageComposer: Sendable {
     }
 
     private func format(_ date: Date, withTime: Bool) -> String {
-        var style = Date.VerbatimFormatStyle(
-            format: withTime
-                ? "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits) \(hour: .twoDigits(clock: .twentyFourHour, hourCycle: .zeroBased)):\(minute: .twoDigits)"
-                : "\(year: .defaultDigits)-\(month: .twoDigits)-\(day: .twoDigits)",
-            timeZone: settings.timeZone, calendar: Calendar(identifier: .gregorian))
-        style.locale = Locale(identifier: "en_US_POSIX")
-        return style.format(date)
+        (withTime ? minuteStyle : dayStyle).format(date)
     }
 
     static func levelLabel(_ level: String, zh: Bool) -> String {

@@ -1,4 +1,5 @@
 import DelayGateConfig
+import DelayGateModel
 import Foundation
 import Mustache
 
@@ -64,11 +65,12 @@ public struct TemplateSet: Sendable {
             .flatMap { templates[$0] }
     }
 
-    /// Renders the first of `names` that exists for the locale; trims surrounding whitespace.
+    /// Renders the first of `names` that exists for the locale; trims surrounding ASCII spaces,
+    /// tabs and line breaks.
     public func render(_ names: [String], locale: String, values: [String: Any]) -> String? {
         for name in names {
             if let template = template(name, locale: locale) {
-                return template.render(values).trimmingCharacters(in: .whitespacesAndNewlines)
+                return String(template.render(values).trimmingWhitespace())
             }
         }
         return nil

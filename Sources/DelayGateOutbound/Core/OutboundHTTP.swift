@@ -169,11 +169,72 @@ extension OutboundRequest {
             separator: "&")
     }
 
-    /// JSON text of a value, keys sorted (stable for tests and idempotent replays).
+    /// JSON text of a value built of dictionaries, arrays, strings, numbers, booleans and
+    /// `NSNull`, keys sorted (stable for tests and idempotent replays).
+    ///
+    /// Written by `JSONEncoder` through ``JSONTree``: `JSONSerialization` bridged every value to
+    /// an `NSObject` first and was most of the cost of rendering a ticket.
     public static func json(_ object: Any) -> String {
-        let data =
-            (try? JSONSerialization.data(withJSONObject: object, options: [.sortedKeys, .withoutEscapingSlashes]))
-            ?? Data("{}".utf8)
+        let data = (try? jsonEncoder.encode(JSONTree(object))) ?? Data("{}".utf8)
         return String(decoding: data, as: UTF8.self)
+    }
+
+    private static let jsonEncoder: JSONEncoder = {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return encoder
+    }()
+}
+
+/// An untyped value as `Encodable`: what ``OutboundRequest/json(_:)`` writes. Values of other
+/// types are an encoding error.
+struct JSONTree: Encodable {
+    let value: Any
+
+    init(_ value: Any) {
+        self.value = value
+    }
+
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
+
+    func encode(to encoder: any Encoder) throws {
+        switch value {
+        case let dictionary as [String: Any]:
+            var container = encoder.container(keyedBy: Key.self)
+            for (key, element) in dictionary { try container.encode(JSONTree(element), forKey: Key(stringValue: key)) }
+        case let array as [Any]:
+            var container = encoder.unkeyedContainer()
+            for element in array { try container.encode(JSONTree(element)) }
+        case let number as NSNumber where type(of: value) is NSNumber.Type:
+            // A number parsed by JSONSerialization: a real NSNumber, which casts to Bool and to Int
+            // alike, so its own type decides (booleans are `c`, floating point `d` or `f`).
+            var container = encoder.singleValueContainer()
+            switch String(cString: number.objCType) {
+            case "c": try container.encode(number.boolValue)
+            case "d", "f": try container.encode(number.doubleValue)
+            default: try container.encode(number.int64Value)
+            }
+        default:
+            var container = encoder.singleValueContainer()
+            switch value {
+            case let text as String: try container.encode(text)
+            case let text as Substring: try container.encode(String(text))
+            case let flag as Bool: try container.encode(flag)
+            case let number as Int: try container.encode(number)
+            case let number as Int64: try container.encode(number)
+            case let number as Int32: try container.encode(number)
+            case let number as Double: try container.encode(number)
+            case let number as Decimal: try container.encode(number)
+            case is NSNull: try container.encodeNil()
+            default:
+                throw EncodingError.invalidValue(
+                    value, .init(codingPath: encoder.codingPath, debugDescription: "not a JSON value: \(type(of: value))"))
+            }
+        }
     }
 }

@@ -62,8 +62,7 @@ public enum OrderStore {
         items.isEmpty ? nil : String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
     }
 
-    /// The columns ``Order/init(row:shipments:)`` reads, in the order it reads them by position
-    /// (a lookup by name costs a lowercased copy of the name, 20 times per order).
+    /// The columns ``Order/init(_:shipments:readingItems:)`` reads, by position.
     static let columns = """
         o.id, o.customer_id, o.customer_name, o.customer_phone, o.customer_email, o.customer_app_user_id,
         o.preferred_channel, o.customer_locale, o.customer_vip, o.destination_city, o.destination_region,
@@ -71,31 +70,50 @@ public enum OrderStore {
         o.presale_promised_ship_at, o.is_return, o.items, o.updated_at
         """
 
+    /// The orders of one shipment (carrier, tracking number), in id order: one join rather than a
+    /// lookup per order. Ordered by `s.order_id`, which the shipment index already holds in
+    /// order, rather than `o.id`, which made SQLite sort every answer in a temporary B-tree.
+    static let ordersOfShipment = """
+        SELECT \(columns) FROM order_shipments s JOIN orders o ON o.id = s.order_id
+        WHERE s.carrier = ? AND s.tracking_number = ? ORDER BY s.order_id
+        """
+
     /// One order with its shipments.
     ///
-    /// Cached statements: the alert engine reads the order of every parcel it judges.
+    /// Statements are cached and read by position: the alert engine reads orders for every parcel
+    /// it judges and the planner for every alert.
     public static func order(id: String, in db: Database) throws -> Order? {
-        guard
-            let row = try Row.fetchOne(
-                db.cachedStatement(sql: "SELECT \(columns) FROM orders o WHERE o.id = ?"), arguments: [id])
-        else {
-            return nil
-        }
-        return try Order(row: row, shipments: shipments(ofOrder: id, in: db))
+        let select = try BoundStatement(db, sql: "SELECT \(columns) FROM orders o WHERE o.id = ?")
+        select.bind(1, id)
+        guard try select.step() else { return nil }
+        var order = try Order(select, shipments: [], readingItems: true)
+        order.shipments = try shipments(ofOrder: id, in: db)
+        return order
     }
 
     /// The orders a shipment fulfils.
     public static func orders(for key: ShipmentKey, in db: Database) throws -> [Order] {
-        // Cached, and one join rather than a lookup per order: the engine asks this for every parcel
-        // with news and the scheduler for every due one.
-        let rows = try Row.fetchAll(
-            db.cachedStatement(
-                sql: """
-                    SELECT \(columns) FROM order_shipments s JOIN orders o ON o.id = s.order_id
-                    WHERE s.carrier = ? AND s.tracking_number = ? ORDER BY o.id
-                    """),
-            arguments: [key.carrier, key.trackingNumber])
-        return try rows.map { row in try Order(row: row, shipments: shipments(ofOrder: row[0], in: db)) }
+        var orders = try orders(for: key, readingItems: true, in: db)
+        for index in orders.indices { orders[index].shipments = try shipments(ofOrder: orders[index].id, in: db) }
+        return orders
+    }
+
+    /// The orders a shipment fulfils as the alert engine judges them: without their lines and
+    /// shipment lists (`items` and `shipments` are empty; ``order(id:in:)`` reads them whole).
+    ///
+    /// The engine reads the orders of every parcel with news and of every due one, and judging
+    /// needs neither: decoding the lines' JSON and listing the shipments were most of the read.
+    public static func ordersToJudge(for key: ShipmentKey, in db: Database) throws -> [Order] {
+        try orders(for: key, readingItems: false, in: db)
+    }
+
+    private static func orders(for key: ShipmentKey, readingItems: Bool, in db: Database) throws -> [Order] {
+        let select = try BoundStatement(db, sql: ordersOfShipment)
+        select.bind(1, key.carrier)
+        select.bind(2, key.trackingNumber)
+        var orders: [Order] = []
+        while try select.step() { orders.append(try Order(select, shipments: [], readingItems: readingItems)) }
+        return orders
     }
 
     static func shipments(ofOrder id: String, in db: Database) throws -> [ShipmentKey] {
@@ -112,28 +130,32 @@ extension Order {
     /// Decodes the stored item lists (one decoder for all: making one per order showed in profiles).
     static let itemsDecoder = JSONDecoder()
 
-    /// An order from a row of ``OrderStore/columns``, read by position.
-    init(row: Row, shipments: [ShipmentKey]) throws {
-        let amountText: String = row[12]
+    /// An order from the current row of a statement selecting ``OrderStore/columns``; its lines are
+    /// left empty unless `readingItems`.
+    init(_ select: borrowing BoundStatement, shipments: [ShipmentKey], readingItems: Bool) throws {
+        let id = select.string(0) ?? ""
+        let amountText = select.string(12) ?? ""
         guard let amount = Decimal(string: amountText, locale: Self.amountLocale) else {
-            throw DatabaseError(message: "order \(row[0] as String) has an unreadable amount '\(amountText)'")
+            throw DatabaseError(message: "order \(id) has an unreadable amount '\(amountText)'")
         }
-        let supplierETA = (row[15] as Int64?).map(Date.init(millisecondsSince1970:))
-        let itemsText: String? = row[18]
+        let itemsText = readingItems ? select.string(18) : nil
+        let promised = select.int64(14).map(Date.init(millisecondsSince1970:))
+        let supplierETA = select.int64(15).map(Date.init(millisecondsSince1970:))
+        let promisedShip = select.int64(16).map(Date.init(millisecondsSince1970:))
         self.init(
-            id: row[0],
+            id: id,
             customer: Customer(
-                id: row[1], name: row[2], phone: row[3], email: row[4], appUserID: row[5],
-                preferredChannel: ContactChannel(rawValue: row[6]) ?? .sms, locale: row[7], isVIP: row[8]),
-            destination: TrackingNode(city: row[9], region: row[10], country: row[11]),
-            value: Money(amount: amount, currency: row[13]),
-            promisedDeliveryDate: (row[14] as Int64?).map(Date.init(millisecondsSince1970:)),
-            presale: supplierETA.map {
-                Presale(supplierETA: $0, promisedShipDate: (row[16] as Int64?).map(Date.init(millisecondsSince1970:)))
-            },
-            isReturn: row[17],
+                id: select.string(1), name: select.string(2), phone: select.string(3), email: select.string(4),
+                appUserID: select.string(5),
+                preferredChannel: select.string(6).flatMap(ContactChannel.init(rawValue:)) ?? .sms,
+                locale: select.string(7), isVIP: (select.int64(8) ?? 0) != 0),
+            destination: TrackingNode(city: select.string(9), region: select.string(10), country: select.string(11)),
+            value: Money(amount: amount, currency: select.string(13) ?? ""),
+            promisedDeliveryDate: promised,
+            presale: supplierETA.map { Presale(supplierETA: $0, promisedShipDate: promisedShip) },
+            isReturn: (select.int64(17) ?? 0) != 0,
             items: try itemsText.map { try Self.itemsDecoder.decode([OrderItem].self, from: Data($0.utf8)) } ?? [],
             shipments: shipments,
-            updatedAt: Date(millisecondsSince1970: row[19]))
+            updatedAt: Date(millisecondsSince1970: select.int64(19) ?? 0))
     }
 }

@@ -17,7 +17,8 @@ import Synchronization
 /// a busy one commits hundreds together. `maxDelay` can hold a batch open a little longer.
 ///
 /// Each piece of work runs in its own savepoint, so one failing write does not take the
-/// others down with it; a failed commit fails every write of the batch.
+/// others down with it (a write alone in its batch is undone with the transaction instead); a
+/// failed commit fails every write of the batch.
 ///
 /// ```swift
 /// let writer = GroupCommitWriter(database: pool)
@@ -42,12 +43,16 @@ public final class GroupCommitWriter: Service, Sendable {
     /// A write handed to the writer.
     struct PendingWrite: Sendable {
         typealias Completion = @Sendable (Result<Void, any Error>) -> Void
-        /// Runs the work inside the transaction; the returned closure answers the caller once
-        /// the commit outcome is known.
-        let perform: @Sendable (Database) -> Completion
+        /// Runs the work inside the transaction, in its own savepoint when the first argument is
+        /// true (and the write asked for isolation); returns the closure that answers the caller
+        /// once the commit outcome is known, and whether the work threw.
+        let perform: @Sendable (Database, Bool) -> (complete: Completion, threw: Bool)
         /// Answers the caller with an error when the work never ran.
         let fail: @Sendable (any Error) -> Void
     }
+
+    /// Rolls back the transaction of a batch whose only write threw (its caller gets its own error).
+    private struct SoleWriteFailed: Error {}
 
     private struct State: ~Copyable {
         var pending: [PendingWrite] = []
@@ -93,12 +98,12 @@ public final class GroupCommitWriter: Service, Sendable {
         _ work: @escaping @Sendable (Database) throws -> T
     ) async throws -> T {
         try await withCheckedThrowingContinuation { (continuation: CheckedContinuation<T, any Error>) in
-            let pending = PendingWrite { db in
+            let pending = PendingWrite { db, savepoint in
                 do {
-                    let result = isolated ? try Self.inSavepoint(db, work) : try work(db)
-                    return { commit in continuation.resume(with: commit.map { result }) }
+                    let result = isolated && savepoint ? try Self.inSavepoint(db, work) : try work(db)
+                    return ({ commit in continuation.resume(with: commit.map { result }) }, false)
                 } catch {
-                    return { _ in continuation.resume(throwing: error) }
+                    return ({ _ in continuation.resume(throwing: error) }, true)
                 }
             } fail: { error in
                 continuation.resume(throwing: error)
@@ -223,12 +228,22 @@ public final class GroupCommitWriter: Service, Sendable {
         let started = ContinuousClock.now
         batchSizes.record(batch.count)
         let completions = Mutex<[PendingWrite.Completion]>([])
+        // A write alone in its batch needs no savepoint: if it throws, the whole transaction is
+        // rolled back instead. Besides the SAVEPOINT and RELEASE statements, that spares SQLite's
+        // sub-journal: while a savepoint is open it keeps the original of every page the
+        // transaction changes, and every statement that runs triggers walks it from the start
+        // when it ends, so a big write inside a savepoint slowed down with its own size.
+        let alone = batch.count == 1
         do {
             try await database.write { db in
-                let produced = batch.map { $0.perform(db) }
-                completions.withLock { $0 = produced }
+                let produced = batch.map { $0.perform(db, !alone) }
+                completions.withLock { $0 = produced.map(\.complete) }
+                if alone && produced[0].threw { throw SoleWriteFailed() }
             }
             commitDuration.record(duration: ContinuousClock.now - started)
+            for complete in completions.withLock({ $0 }) { complete(.success(())) }
+        } catch is SoleWriteFailed {
+            // Rolled back; the write's own error answers its caller, as a savepoint would have.
             for complete in completions.withLock({ $0 }) { complete(.success(())) }
         } catch {
             commitFailures.increment()
