@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import DelayGateAdapters
+import DelayGateModel
 import Foundation
 import NIOCore
 import NIOHTTP1
@@ -195,18 +196,11 @@ struct JSONTree: Encodable {
         self.value = value
     }
 
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     func encode(to encoder: any Encoder) throws {
         switch value {
         case let dictionary as [String: Any]:
-            var container = encoder.container(keyedBy: Key.self)
-            for (key, element) in dictionary { try container.encode(JSONTree(element), forKey: Key(stringValue: key)) }
+            var container = encoder.container(keyedBy: StringCodingKey.self)
+            for (key, element) in dictionary { try container.encode(JSONTree(element), forKey: StringCodingKey(key)) }
         case let array as [Any]:
             var container = encoder.unkeyedContainer()
             for element in array { try container.encode(JSONTree(element)) }

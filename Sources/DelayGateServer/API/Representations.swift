@@ -32,18 +32,11 @@ struct Page<Item: Encodable & Sendable>: Encodable, Sendable {
         self.counts = counts
     }
 
-    struct Key: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     func encode(to encoder: any Encoder) throws {
-        var container = encoder.container(keyedBy: Key.self)
-        try container.encode(items, forKey: Key(stringValue: key))
-        try container.encode(nextCursor, forKey: Key(stringValue: "next_cursor"))
-        try container.encodeIfPresent(counts, forKey: Key(stringValue: "counts"))
+        var container = encoder.container(keyedBy: StringCodingKey.self)
+        try container.encode(items, forKey: StringCodingKey(key))
+        try container.encode(nextCursor, forKey: StringCodingKey("next_cursor"))
+        try container.encodeIfPresent(counts, forKey: StringCodingKey("counts"))
     }
 }
 
