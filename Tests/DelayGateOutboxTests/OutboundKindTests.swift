@@ -54,6 +54,22 @@ struct OutboundKindTests {
         return String(decoding: try JSONSerialization.data(withJSONObject: file), as: UTF8.self)
     }
 
+    @Test("fcm-push: a key longer than APNs' 64-byte collapse id is sent as its SHA-256")
+    func fcmLongKey() throws {
+        let push = try Self.adapter(
+            "fcm-push", "kind: fcm-push\nproject_id: shop-app\nservice_account: ${FCM_SERVICE_ACCOUNT}\n",
+            environment: [:])
+        var message = Self.message()
+        message.idempotencyKey = "episode:" + String(repeating: "9", count: 70) + ":warning:notify_customer"
+        let body = try #require(try push.render(message).body)
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(body.utf8)) as? [String: Any])
+        let apns = (json["message"] as? [String: Any])?["apns"] as? [String: Any]
+        let collapseID = try #require((apns?["headers"] as? [String: String])?["apns-collapse-id"])
+        #expect(collapseID.count == 64 && collapseID.allSatisfy(\.isHexDigit))
+        let tag = ((json["message"] as? [String: Any])?["android"] as? [String: Any])?["notification"]
+        #expect((tag as? [String: String])?["tag"] == collapseID)
+    }
+
     @Test("fcm-push: HTTP v1 message with a service-account token, fetched once, refreshed once after a 401")
     func fcmPush() async throws {
         let key = try _RSA.Signing.PrivateKey(keySize: .bits2048)
@@ -84,6 +100,9 @@ struct OutboundKindTests {
             #expect(sent.title == "您的包裹可能延误")
             #expect(sent.body?.contains("https://track.example.com/zto/ZTO500") == true)
             #expect(sent.data["delaygate_key"] == Self.key)
+            // A re-sent push replaces the first on the device instead of showing twice.
+            #expect(sent.android?["notification"]?["tag"]?.string == Self.key)
+            #expect(sent.apns?["headers"]?["apns-collapse-id"]?.string == Self.key)
 
             // The same key again: FCM has no idempotency header, the key in `data` lets the
             // receiving side drop it; the cached token is reused.

@@ -1,3 +1,4 @@
+import Crypto
 import DelayGateAdapters
 import DelayGateConfig
 import Foundation
@@ -98,17 +99,29 @@ public struct FCMPushAdapter: OutboundAdapter {
         for field in ["order_id", "tracking_number", "tracking_link"] {
             data[field] = message.fields[field]
         }
+        // FCM has no idempotency key: a push re-sent after a crash reaches the device again. The
+        // key as Android's notification tag and as APNs' collapse id makes the second one replace
+        // the first on screen instead of showing twice.
+        let collapseID = Self.collapseID(message.idempotencyKey)
         let body: [String: Any] = [
             "message": [
                 "token": target,
                 "notification": ["title": message.subject ?? "", "body": message.body],
                 "data": data,
-                "android": ["priority": message.isRedFlag ? "high" : "normal"],
+                "android": ["priority": message.isRedFlag ? "high" : "normal", "notification": ["tag": collapseID]],
+                "apns": ["headers": ["apns-collapse-id": collapseID]],
             ]
         ]
         return OutboundRequest(
             url: sendURL, headers: [.init("Content-Type", "application/json; charset=UTF-8")],
             body: OutboundRequest.json(body))
+    }
+
+    /// The idempotency key when it fits APNs' 64-byte limit on `apns-collapse-id`, else the hex
+    /// SHA-256 of it (64 characters).
+    static func collapseID(_ key: String) -> String {
+        guard key.utf8.count > 64 else { return key }
+        return SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
     }
 
     public func deliver(_ request: OutboundRequest, idempotencyKey: String, using http: OutboundHTTP) async
