@@ -234,6 +234,11 @@ def main():
     py = sys.executable
     bench = lambda name: os.path.join(RELEASE, name)
     commands = {
+        # A yardstick of the machine's speed that none of our code affects (OpenSSL's SHA-256 on
+        # 16 KiB blocks, one core), and our own parser on the same core: the same code runs 2.5 ×
+        # slower on some days than on others, so figures of two days compare only through these.
+        "speed": ["sh", "-c", "openssl speed -seconds 3 sha256 2>/dev/null | tail -1 && "
+                  f"{bench('pipeline-benchmark')} kinds"],
         "ingest": [py, "Benchmarks/ingest.py", "--repeat", "1" if quick else "2"] + (["--duration", "3"] if quick else []),
         "pipeline": [bench("pipeline-benchmark"), "20000" if quick else "100000", "512"],
         "alert": [bench("alert-benchmark")] + (["10000", "50000"] if quick else ["10000", "100000", "1000000"]),
@@ -244,6 +249,9 @@ def main():
         "day": [bench("day-replay"), "--orders", str(orders)],
     }
     parsers = {
+        "speed": lambda out: {
+            "sha256_mb_s": float(re.search(r"^sha256.*\s([\d.]+)k\s*$", out, re.M).group(1)) / 1000,
+            "canonical_json": float(re.search(r"^parse_events_per_s .*canonical-json=(\d+)", out, re.M).group(1))},
         "ingest": lambda out: floats(key_values(out)),
         "pipeline": lambda out: floats(key_values(out, "normalize_events_per_s")),
         "alert": lambda out: floats(key_values(out, "alert_benchmark")),
@@ -278,6 +286,13 @@ def main():
         if name in runs and not ok(name):
             rows.append((figure, f"failed (exit {runs[name].returncode}; see the log)", "", "", note(name)))
 
+    if ok("speed"):
+        f = runs["speed"].figures
+        rows.append(("Machine speed, one core: OpenSSL SHA-256 on 16 KiB blocks; canonical-json parse "
+                     "(`pipeline-benchmark kinds`)",
+                     f"{f['sha256_mb_s']:,.0f} MB/s; {fmt(f['canonical_json'])} events/s",
+                     "(context)", "", note("speed")))
+    failed("speed", "Machine speed")
     if ok("ingest"):
         f = runs["ingest"].figures
         rows.append(("Durable ingest vs no-op route, req/s ratio (HTTP, wrk -c64, median of the runs)",

@@ -43,7 +43,7 @@ import Logging
 ///
 ///     swift run -c release day-replay [--orders 1000000] [--seed 1] [--batch 500] [--window 60]
 ///         [--history-days 14] [--history-orders-per-day 2000] [--config config/gateway.yaml]
-///         [--directory DIR] [--keep]
+///         [--directory DIR] [--keep] [--synchronous FULL|NORMAL|OFF]
 ///
 /// The last line is machine-readable (`day_replay orders=… events=… …`).
 @main
@@ -58,6 +58,8 @@ struct DayReplay {
         var config = "config/gateway.yaml"
         var directory: String?
         var keep = false
+        /// `FULL` as the gateway ships; `OFF` shows how much of the time is spent syncing.
+        var synchronous = "FULL"
 
         init(_ arguments: [String]) {
             var iterator = arguments.makeIterator()
@@ -78,6 +80,11 @@ struct DayReplay {
                 case "--config": config = iterator.next() ?? config
                 case "--directory": directory = iterator.next()
                 case "--keep": keep = true
+                case "--synchronous":
+                    synchronous = (iterator.next() ?? "").uppercased()
+                    guard ["OFF", "NORMAL", "FULL", "EXTRA"].contains(synchronous) else {
+                        fatalError("--synchronous takes OFF, NORMAL, FULL or EXTRA")
+                    }
                 default: fatalError("unknown argument \(argument); see the doc comment of DayReplay")
                 }
             }
@@ -148,7 +155,7 @@ struct DayReplay {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         defer { if !options.keep { try? FileManager.default.removeItem(at: folder) } }
         let path = folder.appendingPathComponent("replay.sqlite").path
-        let database = try GatewayDatabase.open(at: path, options: .init(synchronous: "FULL"))
+        let database = try GatewayDatabase.open(at: path, options: .init(synchronous: options.synchronous))
         var logger = Logger(label: "day-replay")
         logger.logLevel = .warning
         let checkpointer = try WALCheckpointer(pool: database, path: path, logger: logger)
@@ -188,7 +195,9 @@ struct DayReplay {
         let replayTime = seconds(result.replayTime)
         let gatewayTime = seconds(result.normalizeTime + result.tickTime + result.drainTime)
 
-        print("day replay: \(day.orders.count) orders, seed \(options.seed), synchronous=FULL, group-commit writer")
+        print(
+            "day replay: \(day.orders.count) orders, seed \(options.seed), synchronous=\(options.synchronous), group-commit writer"
+        )
         print(
             "  records of each simulated \(options.window) s delivered together at its end, ≤ \(options.batch) per payload"
         )
