@@ -300,7 +300,8 @@ let package = Package(
             path: "Benchmarks/AlertBenchmark",
             swiftSettings: swiftSettings
         ),
-        // `swift run -c release outbox-benchmark`: dispatcher deliveries/s to a loopback receiver; claim cost.
+        // `swift run -c release outbox-benchmark`: dispatcher deliveries/s to a loopback receiver (in-process or its
+        // own process); claim cost.
         .executableTarget(
             name: "outbox-benchmark",
             dependencies: [
@@ -309,6 +310,7 @@ let package = Package(
                 "DelayGateOutbound",
                 "DelayGateOutbox",
                 "DelayGateStorage",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),

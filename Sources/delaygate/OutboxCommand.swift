@@ -28,7 +28,7 @@ struct OutboxCommand: AsyncParsableCommand {
         @Option(help: "Most deliveries to show.")
         var limit: Int = 50
 
-        @Flag(help: "Print one JSON object per delivery (with the stored request and the answer) instead of a table.")
+        @Flag(help: "Print one JSON object per delivery (with the receiver's last answer) instead of a table.")
         var json = false
 
         func run() async throws {

@@ -33,4 +33,29 @@ struct OutboundJSONTests {
     func notJSON() {
         #expect(OutboundRequest.json(["when": Date(timeIntervalSince1970: 0)]) == "{}")
     }
+
+    @Test("a stored request reads back as it was: bodies with line feeds, empty and absent bodies")
+    func storedRoundTrip() throws {
+        let bodies: [String?] = [
+            nil, "", "\n", "{\"ticket\":{\"comment\":{\"body\":\"第一行\\n第二行\"}}}", "line 1\nline 2\r\n\nlast\n",
+        ]
+        for body in bodies {
+            let request = OutboundRequest(
+                url: "https://shop.zendesk.com/api/v2/tickets.json",
+                headers: [.init("Content-Type", "application/json"), .init("Idempotency-Key", "episode:1:urgent:x")],
+                body: body, extras: ["lines": "A×1"])
+            let stored = request.encoded()
+            #expect(try OutboundRequest.decode(stored) == request)
+            // The JSON part is one line; the body follows it untouched.
+            if let body { #expect(stored.hasSuffix("\n" + body)) } else { #expect(!stored.contains("\n")) }
+        }
+    }
+
+    @Test("a request stored by earlier versions (body inside the JSON) still reads")
+    func legacyStoredRequest() throws {
+        let legacy = #"{"body":"{\"to\":\"+8613800138000\"}\nline","extras":{},"headers":[{"name":"A","value":"b"}],"method":"POST","url":"http://x/y"}"#
+        let request = try OutboundRequest.decode(legacy)
+        #expect(request.body == "{\"to\":\"+8613800138000\"}\nline")
+        #expect(request.url == "http://x/y" && request.header("a") == "b")
+    }
 }
