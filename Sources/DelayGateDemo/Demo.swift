@@ -20,6 +20,7 @@ import NIOCore
 import NIOFoundationCompat
 import NIOHTTP1
 import ServiceLifecycle
+import Synchronization
 
 /// The whole loop in one process (`delaygate demo`): the gateway on a temporary database with the
 /// repository's `config/` and `adapters/`, the vendors it delivers to (mocks), and a simulated day
@@ -241,22 +242,44 @@ public enum Demo {
         return token
     }
 
+    /// Simulated time between the points where the driver holds the clock until the gateway has
+    /// answered every request sent so far and normalized what it received.
+    static let catchUpInterval: TimeInterval = 600
+
     /// Sends every item when the clock reaches it. Items go to `connections` lanes by shipment, so
-    /// a shipment's items keep their order while a slow request holds up only its own lane.
+    /// a shipment's items keep their order while a slow request holds up only its own lane. Every
+    /// ``catchUpInterval`` of simulated time the clock is held until the gateway has caught up, so
+    /// a slow machine (or a debug build) runs the same day, only longer.
     static func drive(
         _ traffic: DemoTraffic, sender: DemoSender, gateway: Gateway, until end: Date, clock: DemoClock,
         connections: Int, progress: @escaping @Sendable (Progress) -> Void
     ) async throws {
         var lanes: [AsyncStream<DemoTraffic.Item>.Continuation] = []
+        let unanswered = Countdown()
         try await withThrowingTaskGroup(of: Void.self) { workers in
             for _ in 0..<max(1, connections) {
                 let (stream, continuation) = AsyncStream.makeStream(of: DemoTraffic.Item.self)
                 lanes.append(continuation)
-                workers.addTask { for await item in stream { await sender.send(item) } }
+                workers.addTask {
+                    for await item in stream {
+                        await sender.send(item)
+                        unanswered.decrement()
+                    }
+                }
             }
             var lastReport = ContinuousClock.now
+            var nextCatchUp = clock.now().addingTimeInterval(catchUpInterval)
             for (instant, item) in traffic.timeline {
+                if instant >= nextCatchUp {
+                    await clock.sleep(until: nextCatchUp)
+                    clock.hold()
+                    await unanswered.waitForZero()
+                    await gateway.normalizer.waitUntilIdle()
+                    clock.resume()
+                    nextCatchUp = max(nextCatchUp, clock.now()).addingTimeInterval(catchUpInterval)
+                }
                 await clock.sleep(until: instant)
+                unanswered.increment()
                 let key: String =
                     switch item {
                     case .notices: "notices"
@@ -311,4 +334,40 @@ public enum Demo {
 public struct DemoError: Error, CustomStringConvertible {
     public var description: String
     init(_ description: String) { self.description = description }
+}
+
+/// A count of requests handed to the senders and not yet answered, with a wait for zero.
+final class Countdown: Sendable {
+    private struct State {
+        var count = 0
+        var waiters: [CheckedContinuation<Void, Never>] = []
+    }
+
+    private let state = Mutex(State())
+
+    func increment() {
+        state.withLock { $0.count += 1 }
+    }
+
+    func decrement() {
+        let waiters = state.withLock { state -> [CheckedContinuation<Void, Never>] in
+            state.count -= 1
+            guard state.count == 0 else { return [] }
+            defer { state.waiters.removeAll() }
+            return state.waiters
+        }
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Returns once every request handed out so far has been answered.
+    func waitForZero() async {
+        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+            let zero = state.withLock { state -> Bool in
+                if state.count == 0 { return true }
+                state.waiters.append(continuation)
+                return false
+            }
+            if zero { continuation.resume() }
+        }
+    }
 }

@@ -3,7 +3,8 @@ import Synchronization
 
 /// The demo's accelerated clock: simulated time runs `speed` times faster than the wall clock,
 /// from `start`. The gateway, its scheduler and its outbox read it; the traffic driver sleeps on
-/// it. The speed can change on the way (fast-forwarding quiet days) without time jumping.
+/// it. The speed can change on the way (fast-forwarding quiet days) without time jumping, and
+/// time can be held still while the gateway catches up with the traffic.
 ///
 /// ```swift
 /// let clock = DemoClock(start: day.day, speed: 3600)   // one simulated hour per second
@@ -17,6 +18,7 @@ public final class DemoClock: Sendable {
         var wall: ContinuousClock.Instant?
         var simulated: Date
         var speed: Double
+        var held = false
     }
 
     private let state: Mutex<State>
@@ -44,6 +46,29 @@ public final class DemoClock: Sendable {
     }
 
     /// The simulated instant now.
+    /// Stops simulated time where it is, until ``resume()``.
+    ///
+    /// An accelerated clock turns any lag into simulated hours: a scan the gateway has not yet
+    /// normalized would make a moving parcel look stalled. Holding the clock while the gateway
+    /// catches up keeps what it judges true to the simulated day.
+    public func hold() {
+        state.withLock { state in
+            guard state.wall != nil else { return }
+            state.simulated = Self.now(state)
+            state.wall = nil
+            state.held = true
+        }
+    }
+
+    /// Lets held time run again from where it stopped.
+    public func resume() {
+        state.withLock { state in
+            guard state.held else { return }
+            state.wall = .now
+            state.held = false
+        }
+    }
+
     public var now: @Sendable () -> Date {
         { [self] in state.withLock { Self.now($0) } }
     }

@@ -122,7 +122,8 @@ public struct DemoReport: Sendable {
         lines.append(
             "ground truth: \(score.detected) of \(score.scored.count) injected incidents detected ("
                 + kinds.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value.detected)/\($0.value.scored)" }.joined(
-                    separator: ", ") + "); \(score.cases.count - score.scored.count) ended before any threshold (not scored)")
+                    separator: ", ") + "); \(score.cases.count - score.scored.count) ended before any threshold (not scored); "
+                + "\(score.unexplainedParcels) of \(orders) parcels alerted where they were without an injected incident")
         let unclosed = score.scored.filter { !$0.closed }
         if !unclosed.isEmpty {
             lines.append("not closed: " + unclosed.prefix(5).map { "\($0.incident) expected \($0.expected ?? "-"), raised \($0.raised), \($0.delivered)/\($0.actions) delivered" }.joined(separator: "; "))
@@ -158,7 +159,8 @@ public struct DemoReport: Sendable {
             ("detected", "\(score.detected)"), ("tickets", "\(received.tickets)"), ("sms", "\(received.sms)"),
             ("pushes", "\(received.pushes)"), ("callbacks", "\(received.callbacks)"),
             ("fulfilments", "\(received.fulfilments)"), ("duplicates", "\(received.duplicateKeyHits)"),
-            ("dead", "\(outbox["dead", default: 0])"), ("loop_closed", "\(score.loopClosed)"),
+            ("dead", "\(outbox["dead", default: 0])"), ("unexplained_parcels", "\(score.unexplainedParcels)"),
+            ("loop_closed", "\(score.loopClosed)"),
         ]
         return "demo: " + fields.map { "\($0.0)=\($0.1)" }.joined(separator: " ")
     }

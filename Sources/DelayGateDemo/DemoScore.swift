@@ -25,6 +25,10 @@ public struct DemoScore: Sendable {
     }
 
     public var cases: [Case]
+    /// Parcels alerted for where they were (a dwell, customs, a stalled return, a lost parcel)
+    /// that had no injected incident: the false alarms a clean simulated network provoked.
+    /// Disruption and delivery-risk alerts are forecasts, not findings, and are left out.
+    public var unexplainedParcels = 0
 
     public var scored: [Case] { cases.filter { $0.expected != nil } }
     public var detected: Int { scored.filter(\.detected).count }
@@ -89,6 +93,11 @@ public struct DemoScore: Sendable {
                     raised: relevant.map { "\($0.level) \($0.scenario)" }, detected: !hits.isEmpty,
                     actions: planned.count, delivered: planned.filter { $0.state == .delivered }.count))
         }
-        return DemoScore(cases: cases)
+        let incidentParcels = Set(incidents.map(\.shipment))
+        let findings: Set<String> = ["dwell", "customs", "return_stall", "lost_or_damaged"]
+        let unexplained = byShipment.filter { key, alerts in
+            !incidentParcels.contains(key) && alerts.contains { findings.contains($0.scenario) }
+        }
+        return DemoScore(cases: cases, unexplainedParcels: unexplained.count)
     }
 }

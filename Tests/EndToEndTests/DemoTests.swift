@@ -9,7 +9,7 @@ struct DemoTests {
     @Test("a small simulated day closes the loop: every incident detected, each alert's playbook actions at the vendors, once")
     func smallDay() async throws {
         let process = try GatewayProcess(
-            arguments: ["demo", "--orders", "60", "--history", "600", "--speed", "20000", "--seed", "7", "--quiet"],
+            arguments: ["demo", "--orders", "200", "--history", "600", "--speed", "20000", "--seed", "7", "--quiet"],
             environment: [:], workingDirectory: Self.repositoryRoot)
         let status = await process.exitStatus()
         let output = process.output
@@ -32,6 +32,20 @@ struct DemoTests {
         #expect(number("fulfilments") == number("extreme_alerts"))
         #expect(number("dead") == 0)
         #expect(number("duplicates") == 0)
+        // This day (seed 7, 200 orders) holds every kind of incident the playbook has an answer
+        // for, and each was detected: the ground-truth line counts them by kind.
+        let truth = try #require(output.split(separator: "\n").first { $0.hasPrefix("ground truth: ") })
+        for kind in ["customs_hold", "presale_slip", "return_stall", "stall"] {
+            let counts = try #require(truth.firstMatch(of: try Regex("\(kind) (\\d+)/(\\d+)")), "\(truth)")
+            let (detected, injected) = (Int(counts.output[1].substring!)!, Int(counts.output[2].substring!)!)
+            #expect(injected > 0 && detected == injected, "\(kind): \(truth)")
+        }
+        #expect(number("urgent_ticket_only_alerts") > 0, "customs holds and stalled returns open tickets only")
+        #expect(number("fulfilments") > 0, "the typhoon's extreme alerts ask the ERP to re-ship")
+        #expect(number("sms") > 0 && number("pushes") > 0)
+        // False alarms stay rare: parcels alerted where they were without an injected incident.
+        // (When the clock ran on while the gateway lagged, a slow machine saw most parcels alerted.)
+        #expect(number("unexplained_parcels") >= 0 && number("unexplained_parcels") <= number("orders") / 20)
         // One ticket as the helpdesk received it, with the customer's number masked in the output.
         #expect(output.contains("one ticket as the helpdesk received it:"))
         #expect(output.firstMatch(of: /\+86 ?1\d{10}/) == nil, "a full phone number was printed")
