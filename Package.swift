@@ -381,6 +381,7 @@ let package = Package(
                 "DelayGateAdapters", "DelayGateAlerting", "DelayGateConfig", "DelayGateEngine", "DelayGateMocks",
                 "DelayGateModel", "DelayGateOutbound", "DelayGateOutbox", "DelayGateStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "JWTKit", package: "jwt-kit"),
                 .product(name: "Prometheus", package: "swift-prometheus"),

@@ -53,6 +53,10 @@ public final class OutboxDispatcher: Service, Sendable {
     /// Where each attempt's outcome is counted, per adapter.
     public let health: AdapterHealth
 
+    /// - Parameters:
+    ///   - http: how requests are sent; by default the shared outbound client with the dispatch
+    ///     timeout and `clock`, so that `Retry-After` dates are read on the dispatcher's clock.
+    ///   - clock: the time deliveries are claimed and settled at (``drain(now:)`` uses its own).
     public init(
         database: any DatabaseReader,
         writer: GroupCommitWriter,
@@ -75,7 +79,8 @@ public final class OutboxDispatcher: Service, Sendable {
         self.dispatch = dispatch
         self.http =
             http
-            ?? OutboundHTTP(timeout: .nanoseconds(Int64(dispatch.timeout.components.seconds) * 1_000_000_000))
+            ?? OutboundHTTP(
+                timeout: .nanoseconds(Int64(dispatch.timeout.components.seconds) * 1_000_000_000), clock: clock)
         self.wakeup = wakeup
         self.clock = clock
         self.random = random
@@ -224,6 +229,13 @@ public final class OutboxDispatcher: Service, Sendable {
     @discardableResult
     private func attempt(_ row: OutboxRow, with adapter: any OutboundAdapter, now fixed: Date? = nil) async -> Settled {
         let outcome: DeliveryOutcome
+        // A drain at a given instant reads `Retry-After` dates from that instant too.
+        let http =
+            fixed.map { now in
+                OutboundHTTP(
+                    client: self.http.client, timeout: self.http.timeout, maxAnswerBytes: self.http.maxAnswerBytes,
+                    clock: { now })
+            } ?? self.http
         do {
             let request = try OutboundRequest.decode(row.request)
             outcome = await adapter.deliver(request, idempotencyKey: row.idempotencyKey, using: http)

@@ -106,7 +106,10 @@ struct OutboxCommand: AsyncParsableCommand {
             }
             let missing = results.filter { !$0.1 }.map { String($0.0) }
             let replayed = results.count - missing.count
-            print("replayed \(replayed) dead deliver\(replayed == 1 ? "y" : "ies")")
+            // Nothing replayed and ids missing: the error alone is the answer, on one line.
+            if replayed > 0 || missing.isEmpty {
+                print("replayed \(replayed) dead deliver\(replayed == 1 ? "y" : "ies")")
+            }
             if !missing.isEmpty {
                 throw CLIError("no dead delivery with id \(missing.joined(separator: ", "))")
             }

@@ -63,13 +63,16 @@ func teachHangzhouDwell(_ model: AlertModel, hours: Double, samples: Int = 40) {
     }
 }
 
-func event(_ milestone: Milestone, hours: Double, tracking: String) -> TrackingEvent {
+func event(
+    _ milestone: Milestone, hours: Double, tracking: String, direction: Direction = .forward,
+    details: EventDetails = EventDetails()
+) -> TrackingEvent {
     TrackingEvent(
         carrier: "zto", trackingNumber: tracking,
         time: EventTime(instant: at(hours: hours), source: .explicitOffset(seconds: 8 * 3600)),
         receivedAt: at(hours: hours), milestone: milestone,
         carrierStatus: CarrierStatus(code: milestone.rawValue, text: "\(milestone.rawValue) @ 杭州转运中心"),
-        node: hangzhou)
+        node: hangzhou, direction: direction, details: details)
 }
 
 func order(_ id: String, tracking: String, phone: String = "+8613800138000", vip: Bool = false) -> Order {

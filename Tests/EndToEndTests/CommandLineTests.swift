@@ -1,4 +1,6 @@
+import DelayGateStorage
 import Foundation
+import GRDB
 import Testing
 
 #if canImport(Glibc)
@@ -62,7 +64,8 @@ struct CommandLineTests {
         #expect(address.hasPrefix("127.0.0.1:"))
         process.signal(SIGTERM)
         #expect(await process.exitStatus() == 0)
-        #expect(process.output.contains("delaygate stopped") || process.output.isEmpty == false)
+        // The service group returned and the command finished: the orderly path, not just an exit code.
+        #expect(process.output.contains("delaygate stopped"), "\(process.output)")
     }
 
     @Test("inbox list shows rows by state")
@@ -81,5 +84,107 @@ struct CommandLineTests {
         #expect(listed.output.contains("no inbox rows in state rejected"))
         let bad = try await run(["inbox", "list", "--state", "lost", "--config", folder.configPath], in: folder)
         #expect(bad.status != 0)
+    }
+
+    /// Outbox rows as the dispatcher leaves them: `refused` dead after one attempt answered 400
+    /// (quoting the customer's number), `gaveUp` dead after two transient failures, `waiting`
+    /// pending a retry after one.
+    static func deadLetters(in folder: GatewayFolder, at now: Date) throws -> (
+        refused: Int64, gaveUp: Int64, waiting: Int64
+    ) {
+        let database = try GatewayDatabase.open(at: folder.databasePath)
+        return try database.write { db in
+            var ids: [String: Int64] = [:]
+            for key in ["refused", "gave-up", "waiting"] {
+                try OutboxStore.enqueue(
+                    NewDelivery(
+                        idempotencyKey: "episode:\(key):warning:notify_customer", alertID: nil,
+                        action: "notify_customer", adapter: "twilio-sms", request: "{}"),
+                    at: now, in: db)
+            }
+            func attempt(_ settle: (OutboxRow) throws -> Bool) throws {
+                for row in try OutboxStore.claim(adapter: "twilio-sms", limit: 3, now: now, lease: .seconds(60), in: db)
+                {
+                    ids[String(row.idempotencyKey.split(separator: ":")[1])] = row.id
+                    #expect(try settle(row))
+                }
+            }
+            try attempt { row in
+                if row.idempotencyKey.contains("refused") {
+                    return try OutboxStore.markDead(
+                        id: row.id, attempt: row.attempts, status: 400,
+                        error: "HTTP 400: The 'To' number +8613800138000 is not a valid phone number.",
+                        response: #"{"code": 21211}"#, at: now, in: db)
+                }
+                let next = row.idempotencyKey.contains("waiting") ? now.addingTimeInterval(3600) : now
+                return try OutboxStore.markRetry(
+                    id: row.id, attempt: row.attempts, next: next, status: 503, error: "HTTP 503", at: now, in: db)
+            }
+            try attempt { row in
+                try OutboxStore.markDead(
+                    id: row.id, attempt: row.attempts, status: 503, error: "gave up after 2 attempts: HTTP 503",
+                    response: nil, at: now, in: db)
+            }
+            return (try #require(ids["refused"]), try #require(ids["gave-up"]), try #require(ids["waiting"]))
+        }
+    }
+
+    @Test(
+        "outbox list --state dead shows dead letters with masked errors; replay by id and --all-dead requeue them with attempts reset"
+    )
+    func outboxReplay() async throws {
+        let folder = try GatewayFolder()
+        defer { folder.remove() }
+        let now = Date()
+        let (refused, gaveUp, waiting) = try Self.deadLetters(in: folder, at: now)
+        let reader = try DatabaseQueue(path: folder.databasePath)
+        func row(_ id: Int64) throws -> OutboxRow? { try reader.read { db in try OutboxStore.row(id: id, in: db) } }
+        func outbox(_ arguments: String...) async throws -> (status: Int32, output: String) {
+            try await run(
+                ["outbox"] + arguments + ["--config", folder.configPath], environment: folder.environment, in: folder)
+        }
+
+        let listed = try await outbox("list", "--state", "dead")
+        #expect(listed.status == 0, "\(listed.output)")
+        #expect(listed.output.contains("pending 1 · in_flight 0 · delivered 0 · dead 2"))
+        let lines = listed.output.split(separator: "\n").map(String.init)
+        func line(_ id: Int64) -> String? {
+            lines.first { $0.split(separator: " ").first.map(String.init) == String(id) }
+        }
+        let refusedLine = try #require(line(refused), "\(listed.output)")
+        #expect(refusedLine.contains("dead") && refusedLine.contains("twilio-sms"))
+        #expect(refusedLine.contains("HTTP 400: The 'To' number +*********8000 is not a valid phone number."))
+        #expect(!listed.output.contains("8613800138000"))
+        #expect(line(gaveUp)?.contains("gave up after 2 attempts") == true)
+        #expect(line(waiting) == nil)
+
+        let one = try await outbox("replay", String(refused))
+        #expect(one.status == 0, "\(one.output)")
+        #expect(one.output.contains("replayed 1 dead delivery"))
+        let requeued = try #require(try row(refused))
+        #expect(requeued.state == .pending && requeued.attempts == 0)
+        #expect(requeued.nextAttemptAt >= now.addingTimeInterval(-1))
+        #expect(try row(gaveUp)?.state == .dead)
+
+        let all = try await outbox("replay", "--all-dead")
+        #expect(all.status == 0, "\(all.output)")
+        #expect(all.output.contains("replayed 1 dead delivery"))
+        let second = try #require(try row(gaveUp))
+        #expect(second.state == .pending && second.attempts == 0)
+        // The row that was never dead keeps its attempt and its back-off.
+        let untouched = try #require(try row(waiting))
+        #expect(untouched.state == .pending && untouched.attempts == 1)
+        #expect(untouched.nextAttemptAt > now.addingTimeInterval(3000))
+        let none = try await outbox("list", "--state", "dead")
+        #expect(none.output.contains("no deliveries in state dead"))
+
+        // An id that is not dead (unknown, or already requeued) is one line of error and a failure.
+        for id in ["999999", String(refused)] {
+            let unknown = try await outbox("replay", id)
+            #expect(unknown.status != 0)
+            let text = unknown.output.trimmingCharacters(in: .whitespacesAndNewlines)
+            #expect(!text.contains("\n"), "\(text)")
+            #expect(text.contains("no dead delivery with id \(id)"), "\(text)")
+        }
     }
 }

@@ -18,6 +18,7 @@ struct CrashTests {
     final class Ledger: Sendable {
         private let acknowledged = Mutex<Set<String>>([])
         private let attempted = Atomic<Int>(0)
+        private let signalled = Mutex<Date?>(nil)
 
         func nextID(round: Int) -> String {
             "r\(round)-\(attempted.add(1, ordering: .relaxed).newValue)"
@@ -31,19 +32,24 @@ struct CrashTests {
         }
 
         var ids: Set<String> { acknowledged.withLock { $0 } }
+
+        /// When ``CrashTests/load(address:process:ledger:round:connections:killAfter:signal:client:)`` sent its signal.
+        var signalledAt: Date? { signalled.withLock { $0 } }
+
+        func recordSignal() { signalled.withLock { $0 = Date() } }
     }
 
     static func body(eventID: String) -> String {
         #"{"events":[{"event_id":"\#(eventID)","carrier":"sf-express","tracking_number":"SF-\#(eventID)","time":"2026-11-11T08:30:00+08:00","milestone":"hub_arrival","raw_text":"快件到达【杭州转运中心】","node":{"facility_name":"杭州转运中心","city":"杭州市","country":"CN"}}]}"#
     }
 
-    /// Posts events from `connections` concurrent connections until the process is killed after
-    /// `killAfter` acknowledgements.
+    /// Posts events from `connections` concurrent connections until the process stops; after
+    /// `killAfter` acknowledgements it is sent `signal` (SIGKILL unless given another).
     static func load(
         address: String, process: GatewayProcess, ledger: Ledger, round: Int, connections: Int, killAfter: Int,
-        client: HTTPClient
+        signal: Int32 = SIGKILL, client: HTTPClient
     ) async {
-        await withTaskGroup(of: Void.self) { group in
+        await withTaskGroup(of: Bool.self) { group in
             for _ in 0..<connections {
                 group.addTask {
                     while true {
@@ -60,15 +66,25 @@ struct CrashTests {
                         do {
                             let response = try await client.execute(request, timeout: .seconds(10))
                             _ = try? await response.body.collect(upTo: 1 << 16)
-                            guard (200..<300).contains(response.status.code) else { return }
+                            guard (200..<300).contains(response.status.code) else { return false }
                             if ledger.acknowledge(id) == killAfter {
-                                process.signal(SIGKILL)
+                                ledger.recordSignal()
+                                process.signal(signal)
                             }
                         } catch {
-                            return  // the gateway is gone: this request's outcome is unknown
+                            return false  // the gateway is gone: this request's outcome is unknown
                         }
                     }
                 }
+            }
+            // Once the process has exited no answer can come: requests still trying to connect are
+            // abandoned instead of retrying until their timeout.
+            group.addTask {
+                _ = await process.exitStatus()
+                return true
+            }
+            for await exited in group where exited {
+                group.cancelAll()
             }
         }
     }

@@ -41,8 +41,8 @@ struct OutboxCrashTests {
           timeout_seconds: 3
         """
 
-    /// Ticket deliveries rendered by the same adapter file the gateway loads, written to its outbox.
-    static func enqueueTickets(in folder: GatewayFolder) throws {
+    /// `count` ticket deliveries rendered by the same adapter file the gateway loads, written to its outbox.
+    static func enqueueTickets(_ count: Int = tickets, in folder: GatewayFolder) throws {
         let catalog = OutboundCatalog.load(
             directory: folder.root + "/adapters/outbound", environment: folder.environment)
         if let error = catalog.errors.first { throw error }
@@ -50,7 +50,7 @@ struct OutboxCrashTests {
         let database = try GatewayDatabase.open(at: folder.databasePath)
         let now = Date()
         try database.write { db in
-            for index in 0..<tickets {
+            for index in 0..<count {
                 let key = "episode:\(index):urgent:helpdesk_ticket"
                 let message = OutboundMessage(
                     purpose: .ticket, idempotencyKey: key,

@@ -21,17 +21,32 @@ import NIOHTTP1
 /// // … on 401: await tokens.invalidate(token); retry once with try await tokens.token()
 /// ```
 public actor ClientCredentialsTokenProvider: AccessTokenSource {
-    /// How the provider proves who it is to the token endpoint.
-    public enum Grant: Sendable {
+    /// How the provider proves who it is to the token endpoint. Its description names the grant
+    /// and the client id, never the secret.
+    public enum Grant: Sendable, CustomStringConvertible {
         /// `grant_type=client_credentials`, client authenticated by HTTP Basic (RFC 6749 §2.3.1).
         case clientCredentials(clientID: String, clientSecret: String, scope: String?)
         /// `grant_type=urn:ietf:params:oauth:grant-type:jwt-bearer` with a freshly signed assertion (RFC 7523 §2.1).
         case jwtBearer(assertion: @Sendable () async throws -> String)
+
+        public var description: String {
+            switch self {
+            case .clientCredentials(let clientID, _, let scope):
+                "client_credentials(client_id: \(clientID)\(scope.map { ", scope: \($0)" } ?? ""))"
+            case .jwtBearer: "jwt-bearer"
+            }
+        }
     }
 
-    public struct Token: Sendable, Hashable {
+    /// An access token; its description leaves the value out.
+    public struct Token: Sendable, Hashable, CustomStringConvertible {
         public var value: String
         public var expiresAt: Date
+        /// When a new token is fetched instead: before `expiresAt` by the smaller of a minute
+        /// and a tenth of the lifetime the endpoint granted.
+        public var refreshAt: Date
+
+        public var description: String { "Token(expires: \(expiresAt), refresh: \(refreshAt))" }
     }
 
     public enum TokenError: Error, CustomStringConvertible, Sendable {
@@ -89,7 +104,7 @@ public actor ClientCredentialsTokenProvider: AccessTokenSource {
 
     /// A valid access token, fetching a new one when the cached one is (nearly) expired.
     public func token() async throws -> String {
-        if let cached, clock() < refreshTime(of: cached) { return cached.value }
+        if let cached, clock() < cached.refreshAt { return cached.value }
         if let refresh { return try await refresh.value.value }
         if let blockedUntil, clock() < blockedUntil {
             throw TokenError.endpointUnavailable(retryAfter: blockedUntil, "backing off after \(failures) failure(s)")
@@ -115,11 +130,6 @@ public actor ClientCredentialsTokenProvider: AccessTokenSource {
     /// A token that was already replaced is ignored: concurrent 401s cause one refresh.
     public func invalidate(_ token: String) {
         if cached?.value == token { cached = nil }
-    }
-
-    private func refreshTime(of token: Token) -> Date {
-        let lifetime = token.expiresAt.timeIntervalSince(clock())
-        return token.expiresAt.addingTimeInterval(-min(60, max(0, lifetime) / 10))
     }
 
     private func fetch() async throws -> Token {
@@ -173,8 +183,14 @@ public actor ClientCredentialsTokenProvider: AccessTokenSource {
                 retryAfter: clock(), "the token answer is not an RFC 6749 bearer token")
         }
         // Without expires_in the lifetime is unknown: keep it a short while and let a 401 tell.
+        // The margin comes from the lifetime granted, not from what is left of it (measured from
+        // the time of each call, what is left shrinks with the margin, and the token was used to
+        // its last second).
+        let lifetime = Double(max(0, answer.expires_in ?? 300))
+        let expiresAt = started.addingTimeInterval(lifetime)
         return Token(
-            value: answer.access_token, expiresAt: started.addingTimeInterval(Double(answer.expires_in ?? 300)))
+            value: answer.access_token, expiresAt: expiresAt,
+            refreshAt: expiresAt.addingTimeInterval(-min(60, lifetime / 10)))
     }
 
     struct TokenAnswer: Decodable {

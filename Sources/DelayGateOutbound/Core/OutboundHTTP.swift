@@ -19,6 +19,9 @@ public struct OutboundHTTP: Sendable {
         public var status: Int
         public var headers: [(String, String)]
         public var body: String
+        /// When it arrived by the sender's clock (``OutboundHTTP``'s `clock`): what a `Retry-After`
+        /// date is measured from, so a dispatcher on a fixed or simulated clock waits as asked.
+        public var receivedAt: Date
 
         public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
@@ -70,7 +73,8 @@ public struct OutboundHTTP: Sendable {
         var bytes = try await response.body.collect(upTo: .max)
         let text = bytes.readString(length: min(bytes.readableBytes, maxAnswerBytes)) ?? ""
         return Answer(
-            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: text)
+            status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) }, body: text,
+            receivedAt: clock())
     }
 
     /// Sends `request` with a bearer token from `tokens` (when given), once more with a fresh
@@ -114,14 +118,15 @@ public struct OutboundHTTP: Sendable {
         return .permanent(status: 401, error: "refused twice with fresh credentials", response: nil)
     }
 
-    /// The default classification of an answer.
+    /// The default classification of an answer; a `Retry-After` date counts from the answer's
+    /// ``Answer/receivedAt``.
     public static func classify(_ answer: Answer, receipt: (Answer) -> String? = { _ in nil }) -> DeliveryOutcome {
         switch answer.status {
         case 200..<300:
             return .delivered(status: answer.status, receipt: receipt(answer))
         case 429, 503:
             return .transient(
-                status: answer.status, retryAfter: retryAfter(answer.header("Retry-After")),
+                status: answer.status, retryAfter: retryAfter(answer.header("Retry-After"), now: answer.receivedAt),
                 error: "HTTP \(answer.status)\(summary(answer.body))")
         case 408, 500..<600:
             return .transient(
@@ -132,7 +137,8 @@ public struct OutboundHTTP: Sendable {
         }
     }
 
-    /// `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3).
+    /// `Retry-After` as delay-seconds or an HTTP date (RFC 9110 §10.2.3), the date measured from
+    /// `now`; a date already past is zero, anything else unreadable nil.
     public static func retryAfter(_ value: String?, now: Date = Date()) -> Duration? {
         guard let value = value?.trimmingCharacters(in: .whitespaces), !value.isEmpty else { return nil }
         if let seconds = Int(value), seconds >= 0 { return .seconds(seconds) }

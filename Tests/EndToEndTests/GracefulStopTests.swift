@@ -1,0 +1,87 @@
+import AsyncHTTPClient
+import DelayGateMocks
+import Foundation
+import GRDB
+import Hummingbird
+import Testing
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// SIGTERM is the orderly stop (`serve`'s help): requests in flight are answered and committed,
+/// the normalizer finishes its queue, the dispatcher finishes the deliveries it started. What the
+/// sender was told is stored must be stored and normalized; nothing may be left half-done.
+@Suite("Graceful stop of the built gateway under load", .serialized, .timeLimit(.minutes(3)))
+struct GracefulStopTests {
+    @Test(
+        "SIGTERM while carriers post and tickets are in flight: exit 0, every acknowledged event normalized, no inbox row pending, no delivery left in flight"
+    )
+    func sigtermUnderLoad() async throws {
+        let zendesk = MockZendesk(email: "ops@shop.example", apiToken: "zd-token")
+        // Every ticket is answered 0.6 s late, so the signal lands while some are in flight.
+        zendesk.setFaults(
+            FaultPlan(
+                random: .init(
+                    probability: 1, seed: 5, serverErrorWeight: 0, rateLimitedWeight: 0, delayWeight: 1,
+                    dropWeight: 0, delay: .milliseconds(600))))
+        let router = Router(context: MockRequestContext.self)
+        zendesk.register(on: router)
+        try await MockServer.run(router) { baseURL in
+            let folder = try GatewayFolder(
+                outboundFiles: ["zendesk.yaml": OutboxCrashTests.zendeskFile(baseURL)],
+                actions: OutboxCrashTests.actions,
+                extraEnvironment: ["ZENDESK_TOKEN": "zd-token"])
+            defer { folder.remove() }
+            // More tickets than 8 slots deliver in the test's lifetime (0.6 s each): the queue never runs dry.
+            try OutboxCrashTests.enqueueTickets(200, in: folder)
+
+            let process = try folder.start()
+            let address = try await process.listeningAddress()
+            await zendesk.waitUntil { !$0.requests.isEmpty }
+            let ledger = CrashTests.Ledger()
+            let client = HTTPClient(
+                eventLoopGroupProvider: .singleton,
+                configuration: .init(
+                    connectionPool: .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 16)))
+            await CrashTests.load(
+                address: address, process: process, ledger: ledger, round: 1, connections: 16, killAfter: 300,
+                signal: SIGTERM, client: client)
+            try await client.shutdown()
+            #expect(await process.exitStatus() == 0, "graceful stop failed:\n\(process.output)")
+            #expect(process.output.contains("delaygate stopped"))
+
+            let acknowledged = ledger.ids
+            #expect(acknowledged.count >= 300)
+            let signalled = try #require(ledger.signalledAt)
+            let database = try DatabaseQueue(path: folder.databasePath)
+            let (events, inboxPending, inboxRows, outbox) = try database.read { db in
+                (
+                    try String.fetchSet(db, sql: "SELECT carrier_event_id FROM events"),
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox WHERE state = 'pending'") ?? -1,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox") ?? -1,
+                    try Row.fetchAll(db, sql: "SELECT idempotency_key, state, delivered_at FROM outbox")
+                )
+            }
+            // Acknowledged means committed; a graceful stop also normalizes everything queued,
+            // so nothing is left for the next start's inbox scan.
+            let missing = acknowledged.subtracting(events)
+            #expect(missing.isEmpty, "acknowledged but not normalized: \(missing.sorted().prefix(10))")
+            #expect(inboxRows >= acknowledged.count)
+            #expect(inboxPending == 0)
+
+            // The dispatcher finished what it had started: no row is left in flight, and every
+            // ticket the helpdesk opened is recorded as delivered.
+            let states = Dictionary(grouping: outbox, by: { $0["state"] as String })
+            #expect(states["in_flight"] == nil, "left in flight: \(states["in_flight"]?.count ?? 0)")
+            let delivered = Set((states["delivered"] ?? []).map { $0["idempotency_key"] as String })
+            #expect(Set(zendesk.created.compactMap(\.externalID)) == delivered)
+            // Some of them were answered only after the signal: the stop did catch deliveries in flight.
+            let settledAfterSignal = (states["delivered"] ?? []).filter {
+                ($0["delivered_at"] as Int64) > Int64(signalled.timeIntervalSince1970 * 1000)
+            }
+            #expect(!settledAfterSignal.isEmpty)
+            #expect((states["pending"]?.count ?? 0) > 0, "the queue ran dry before the signal")
+        }
+    }
+}
