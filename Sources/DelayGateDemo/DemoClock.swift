@@ -45,7 +45,6 @@ public final class DemoClock: Sendable {
         }
     }
 
-    /// The simulated instant now.
     /// Stops simulated time where it is, until ``resume()``.
     ///
     /// An accelerated clock turns any lag into simulated hours: a scan the gateway has not yet
@@ -69,6 +68,7 @@ public final class DemoClock: Sendable {
         }
     }
 
+    /// The simulated instant now.
     public var now: @Sendable () -> Date {
         { [self] in state.withLock { Self.now($0) } }
     }

@@ -131,14 +131,18 @@ public final class OutboxDispatcher: Service, Sendable {
     /// the rest are still in flight, rather than waiting for a whole batch to finish.
     @discardableResult
     public func drain(now: Date) async throws -> Report {
-        try await withThrowingTaskGroup(of: Settled.self) { group in
+        // `Retry-After` dates are read from the drain's instant too.
+        let http = OutboundHTTP(
+            client: self.http.client, timeout: self.http.timeout, maxAnswerBytes: self.http.maxAnswerBytes,
+            clock: { now })
+        return try await withThrowingTaskGroup(of: Settled.self) { group in
             var report = Report()
             var running = 0
             while true {
                 let (claimed, saturated) = try await claimReportingSaturation(now: now)
                 for (adapter, row) in claimed {
                     group.addTask {
-                        let settled = await self.attempt(row, with: adapter, now: now)
+                        let settled = await self.attempt(row, with: adapter, using: http, now: now)
                         self.release(adapter.name)
                         return settled
                     }
@@ -227,15 +231,11 @@ public final class OutboxDispatcher: Service, Sendable {
 
     /// Sends one claimed row and settles the attempt.
     @discardableResult
-    private func attempt(_ row: OutboxRow, with adapter: any OutboundAdapter, now fixed: Date? = nil) async -> Settled {
+    private func attempt(
+        _ row: OutboxRow, with adapter: any OutboundAdapter, using http: OutboundHTTP? = nil, now fixed: Date? = nil
+    ) async -> Settled {
+        let http = http ?? self.http
         let outcome: DeliveryOutcome
-        // A drain at a given instant reads `Retry-After` dates from that instant too.
-        let http =
-            fixed.map { now in
-                OutboundHTTP(
-                    client: self.http.client, timeout: self.http.timeout, maxAnswerBytes: self.http.maxAnswerBytes,
-                    clock: { now })
-            } ?? self.http
         do {
             let request = try OutboundRequest.decode(row.request)
             outcome = await adapter.deliver(request, idempotencyKey: row.idempotencyKey, using: http)

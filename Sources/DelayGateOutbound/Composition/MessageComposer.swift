@@ -140,9 +140,7 @@ public struct MessageComposer: Sendable {
         action: String, idempotencyKey: String, facts: AlertFacts, history: CustomerHistory,
         routing: RoutingDecision?
     ) -> [ComposedDelivery] {
-        compose(action: action, idempotencyKey: idempotencyKey, facts: facts, group: routing?.group) { locale in
-            values(facts: facts, history: history, routing: routing, locale: locale)
-        }
+        compose(actions: [(action, idempotencyKey)], facts: facts, history: history, routing: routing)[0].deliveries
     }
 
     private func compose(

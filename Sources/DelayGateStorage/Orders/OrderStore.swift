@@ -62,7 +62,7 @@ public enum OrderStore {
         items.isEmpty ? nil : String(decoding: try JSONEncoder().encode(items), as: UTF8.self)
     }
 
-    /// The columns ``Order/init(_:shipments:readingItems:)`` reads, by position.
+    /// The columns ``Order/init(_:readingItems:)`` reads, by position.
     static let columns = """
         o.id, o.customer_id, o.customer_name, o.customer_phone, o.customer_email, o.customer_app_user_id,
         o.preferred_channel, o.customer_locale, o.customer_vip, o.destination_city, o.destination_region,
@@ -86,7 +86,7 @@ public enum OrderStore {
         let select = try BoundStatement(db, sql: "SELECT \(columns) FROM orders o WHERE o.id = ?")
         select.bind(1, id)
         guard try select.step() else { return nil }
-        var order = try Order(select, shipments: [], readingItems: true)
+        var order = try Order(select, readingItems: true)
         order.shipments = try shipments(ofOrder: id, in: db)
         return order
     }
@@ -112,7 +112,7 @@ public enum OrderStore {
         select.bind(1, key.carrier)
         select.bind(2, key.trackingNumber)
         var orders: [Order] = []
-        while try select.step() { orders.append(try Order(select, shipments: [], readingItems: readingItems)) }
+        while try select.step() { orders.append(try Order(select, readingItems: readingItems)) }
         return orders
     }
 
@@ -130,9 +130,9 @@ extension Order {
     /// Decodes the stored item lists (one decoder for all: making one per order showed in profiles).
     static let itemsDecoder = JSONDecoder()
 
-    /// An order from the current row of a statement selecting ``OrderStore/columns``; its lines are
-    /// left empty unless `readingItems`.
-    init(_ select: borrowing BoundStatement, shipments: [ShipmentKey], readingItems: Bool) throws {
+    /// An order from the current row of a statement selecting ``OrderStore/columns``, without its
+    /// shipment list (another table); its lines are left empty unless `readingItems`.
+    init(_ select: borrowing BoundStatement, readingItems: Bool) throws {
         let id = select.string(0) ?? ""
         let amountText = select.string(12) ?? ""
         guard let amount = Decimal(string: amountText, locale: Self.amountLocale) else {
@@ -155,7 +155,7 @@ extension Order {
             presale: supplierETA.map { Presale(supplierETA: $0, promisedShipDate: promisedShip) },
             isReturn: (select.int64(17) ?? 0) != 0,
             items: try itemsText.map { try Self.itemsDecoder.decode([OrderItem].self, from: Data($0.utf8)) } ?? [],
-            shipments: shipments,
+            shipments: [],
             updatedAt: Date(millisecondsSince1970: select.int64(19) ?? 0))
     }
 }
