@@ -378,8 +378,8 @@ let package = Package(
         .testTarget(
             name: "DelayGateOutboxTests",
             dependencies: [
-                "DelayGateAdapters", "DelayGateAlerting", "DelayGateConfig", "DelayGateEngine", "DelayGateMocks",
-                "DelayGateModel", "DelayGateOutbound", "DelayGateOutbox", "DelayGateStorage",
+                "DelayGateAdapters", "DelayGateAlerting", "DelayGateConfig", "DelayGateDemo", "DelayGateEngine",
+                "DelayGateMocks", "DelayGateModel", "DelayGateOutbound", "DelayGateOutbox", "DelayGateStorage",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Hummingbird", package: "hummingbird"),

@@ -1,7 +1,7 @@
-import CryptoExtras
 import DelayGateAdapters
 import DelayGateAlerting
 import DelayGateConfig
+import DelayGateDemo
 import DelayGateEngine
 import DelayGateMocks
 import DelayGateModel
@@ -29,52 +29,26 @@ struct MessageContentTests {
         return try ActionSettings.parse(yaml: text, path: path, decoder: ConfigDecoder(environment: [:]))
     }
 
-    static let fcmClientEmail = "delaygate@delaygate-shop.iam.gserviceaccount.com"
-    /// One service-account key for the whole suite (an RSA key takes a while to make).
-    static let fcmKey = Result { try _RSA.Signing.PrivateKey(keySize: .bits2048) }
-
-    static func serviceAccount(tokenURI: String) throws -> String {
-        let file: [String: String] = [
-            "type": "service_account", "project_id": "delaygate-shop", "private_key_id": "0a1b2c3d",
-            "private_key": try fcmKey.get().pkcs8PEMRepresentation, "client_email": fcmClientEmail,
-            "token_uri": tokenURI,
-        ]
-        return String(decoding: try JSONSerialization.data(withJSONObject: file), as: UTF8.self)
-    }
-
-    /// The vendors' mocks on one server, the shipped configuration pointed at it, an engine
-    /// whose alerts are planned into the outbox, and a dispatcher.
+    /// The vendors' mocks on one server (as `delaygate demo` runs them), the shipped configuration
+    /// pointed at it, an engine whose alerts are planned into the outbox, and a dispatcher.
     struct World: Sendable {
-        let zendesk = MockZendesk(email: "delaygate@example.com", apiToken: "zd-token")
-        let twilio = MockTwilio(accountSID: "AC00000000000000000000000000000000", authToken: "tw-token")
-        let voice = MockVoiceQueue(tokens: ["voice-token"])
-        let erp = MockERP(clientSecret: "erp-secret")
-        let fcm: MockFCM
+        /// No warehouse holds stock until a test says so.
+        let vendors: DemoVendors
+        var zendesk: MockZendesk { vendors.zendesk }
+        var twilio: MockTwilio { vendors.twilio }
+        var voice: MockVoiceQueue { vendors.voice }
+        var erp: MockERP { vendors.erp }
+        var fcm: MockFCM { vendors.fcm }
 
         init() throws {
-            fcm = try MockFCM(
-                projectID: "delaygate-shop", clientEmail: MessageContentTests.fcmClientEmail,
-                publicKeyPEM: try MessageContentTests.fcmKey.get().publicKey.pemRepresentation)
+            vendors = try DemoVendors(warehouseSKUs: [])
         }
 
         func run(_ body: @Sendable (EngineReplay, OutboxDispatcher) async throws -> Void) async throws {
-            let router = Router(context: MockRequestContext.self)
-            zendesk.register(on: router)
-            twilio.register(on: router)
-            voice.register(on: router)
-            erp.register(on: router)
-            fcm.register(on: router)
             let folder = try TemporaryFolder()
             defer { folder.remove() }
-            try await MockServer.run(router) { base in
-                let environment = [
-                    "ZENDESK_URL": base, "ZENDESK_API_TOKEN": "zd-token",
-                    "TWILIO_URL": base, "TWILIO_AUTH_TOKEN": "tw-token",
-                    "VOICE_QUEUE_URL": "\(base)/v1/callbacks", "VOICE_QUEUE_TOKEN": "voice-token",
-                    "ERP_URL": base, "ERP_TOKEN_URL": "\(base)/oauth/token", "ERP_CLIENT_SECRET": "erp-secret",
-                    "FCM_URL": base,
-                    "FCM_SERVICE_ACCOUNT": try MessageContentTests.serviceAccount(tokenURI: "\(base)/token"),
-                ]
+            try await MockServer.run(vendors.router()) { base in
+                let environment = vendors.environment(baseURL: base)
                 let loaded = OutboundCatalog.load(
                     directory: repositoryRoot.appendingPathComponent("adapters/outbound").path,
                     environment: environment)

@@ -45,14 +45,9 @@ struct CrashHarnessTests {
 
     @Test("every round killed at a random moment; at the end every acknowledged event is stored once and every alert's ticket opened once")
     func repeatedKills() async throws {
-        let zendesk = MockZendesk(email: "ops@shop.example", apiToken: "zd-token")
         // Half the tickets are answered 0.4 s late, so kills land between the helpdesk acting and
         // the gateway recording it.
-        zendesk.setFaults(
-            FaultPlan(
-                random: .init(
-                    probability: 0.5, seed: 11, serverErrorWeight: 0, rateLimitedWeight: 0, delayWeight: 1,
-                    dropWeight: 0, delay: .milliseconds(400))))
+        let zendesk = OutboxCrashTests.lateZendesk(share: 0.5, delay: .milliseconds(400), seed: 11)
         let router = Router(context: MockRequestContext.self)
         zendesk.register(on: router)
         try await MockServer.run(router) { baseURL in

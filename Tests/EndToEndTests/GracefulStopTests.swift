@@ -18,13 +18,8 @@ struct GracefulStopTests {
         "SIGTERM while carriers post and tickets are in flight: exit 0, every acknowledged event normalized, no inbox row pending, no delivery left in flight"
     )
     func sigtermUnderLoad() async throws {
-        let zendesk = MockZendesk(email: "ops@shop.example", apiToken: "zd-token")
         // Every ticket is answered 0.6 s late, so the signal lands while some are in flight.
-        zendesk.setFaults(
-            FaultPlan(
-                random: .init(
-                    probability: 1, seed: 5, serverErrorWeight: 0, rateLimitedWeight: 0, delayWeight: 1,
-                    dropWeight: 0, delay: .milliseconds(600))))
+        let zendesk = OutboxCrashTests.lateZendesk(share: 1, delay: .milliseconds(600), seed: 5)
         let router = Router(context: MockRequestContext.self)
         zendesk.register(on: router)
         try await MockServer.run(router) { baseURL in

@@ -84,16 +84,23 @@ struct OutboxCrashTests {
         var description: String { "timed out waiting for \(what)" }
     }
 
-    @Test("SIGKILL while tickets are in flight, restart: every row delivered, one ticket per idempotency key")
-    func killWhileDelivering() async throws {
+    /// The helpdesk of the end-to-end tests (token `zd-token`): it creates each ticket at once and
+    /// answers a `share` of them `delay` late, chosen by `seed`.
+    static func lateZendesk(share: Double, delay: Duration, seed: UInt64) -> MockZendesk {
         let zendesk = MockZendesk(email: "ops@shop.example", apiToken: "zd-token")
-        // Every ticket is created at once but answered 0.8 s later: a kill lands while the helpdesk
-        // has acted and the gateway has not yet recorded it.
         zendesk.setFaults(
             FaultPlan(
                 random: .init(
-                    probability: 1, seed: 7, serverErrorWeight: 0, rateLimitedWeight: 0, delayWeight: 1,
-                    dropWeight: 0, delay: .milliseconds(800))))
+                    probability: share, seed: seed, serverErrorWeight: 0, rateLimitedWeight: 0, delayWeight: 1,
+                    dropWeight: 0, delay: delay)))
+        return zendesk
+    }
+
+    @Test("SIGKILL while tickets are in flight, restart: every row delivered, one ticket per idempotency key")
+    func killWhileDelivering() async throws {
+        // Every ticket is created at once but answered 0.8 s later: a kill lands while the helpdesk
+        // has acted and the gateway has not yet recorded it.
+        let zendesk = Self.lateZendesk(share: 1, delay: .milliseconds(800), seed: 7)
         let router = Router(context: MockRequestContext.self)
         zendesk.register(on: router)
         try await MockServer.run(router) { baseURL in
