@@ -16,8 +16,12 @@ import Logging
 /// the same code the gateway runs. The bodies are those of Benchmarks/ingest.py (a hub arrival on
 /// 2026-11-11): once that is more than 18 h past, every parcel is stalled and raises an alert.
 ///
-/// Usage: swift run -c release pipeline-benchmark [deliveries] [batch size] [events per delivery]
+/// Usage: swift run -c release pipeline-benchmark [deliveries] [batch size] [events per delivery] [--sql]
 ///        swift run -c release pipeline-benchmark kinds     (parse throughput of each inbound kind)
+///
+/// `--sql` adds a profile of the normalization stage's SQL: each statement's count per delivery
+/// and time (SQLite's own profile timer), most expensive first. Profiling costs time of its own,
+/// so the stage's throughput is lower in that run.
 @main
 struct PipelineBenchmark {
     static let clock = ContinuousClock()
@@ -122,6 +126,7 @@ struct PipelineBenchmark {
             try parseByKind()
             return
         }
+        let profileSQL = CommandLine.arguments.contains("--sql")
         let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
         let deliveries = arguments.count > 0 ? arguments[0] : 100_000
         let batchSize = arguments.count > 1 ? arguments[1] : 512
@@ -211,11 +216,14 @@ struct PipelineBenchmark {
         // The engine as the gateway wires it (default rules, nothing learned yet).
         let model = AlertModel()
         let observer = EngineObserver(model: model, scheduler: nil)
+        let statements = StatementProfile()
         cpu = processCPU()
         let normalize = try await clock.measure {
             for start in stride(from: 0, to: deliveries, by: batchSize) {
                 let batch = Array(items[start..<min(start + batchSize, deliveries)])
                 let (w, c) = try await pool.writeWithoutTransaction { db in
+                    if profileSQL { db.trace(options: .profile) { statements.record($0) } }
+                    defer { if profileSQL { db.trace(options: []) } }
                     var work = Duration.zero
                     let started = clock.now
                     try db.inTransaction {
@@ -234,6 +242,7 @@ struct PipelineBenchmark {
         report("  of which statements", count: deliveries, work)
         report("  of which COMMIT", count: deliveries, commit)
         print("  bytes written per delivery (WAL and checkpoints): \((bytesWritten() - writtenBefore) / deliveries)")
+        if profileSQL { statements.print(per: deliveries) }
         let events = deliveries * eventsPerDelivery
 
         // Normalization made every parcel due now; the scheduler judges them in its own batches.
@@ -255,5 +264,31 @@ struct PipelineBenchmark {
         report("judge due parcels (scheduler, incl. commit)", count: max(judged, 1), judging, cpu: processCPU() - cpu)
         print("  parcels judged \(judged), alerts raised \(raised)")
         print(String(format: "normalize_events_per_s=%.0f", Double(events) / seconds(normalize)))
+    }
+}
+
+/// Statements seen by `Database.trace(options: .profile)`, by SQL text: how many and how long.
+final class StatementProfile: @unchecked Sendable {
+    // Only the writer's queue records, one batch at a time; `print` runs after the stage.
+    private var totals: [String: (count: Int, time: TimeInterval)] = [:]
+
+    func record(_ event: Database.TraceEvent) {
+        guard case .profile(let statement, let duration) = event else { return }
+        totals[statement.sql, default: (0, 0)].count += 1
+        totals[statement.sql, default: (0, 0)].time += duration
+    }
+
+    func print(per deliveries: Int) {
+        let all = totals.values.reduce((count: 0, time: 0.0)) { ($0.count + $1.count, $0.time + $1.time) }
+        Swift.print(
+            String(
+                format: "  SQL: %.1f statements and %.1f µs per delivery (SQLite's profile timer); most expensive:",
+                Double(all.count) / Double(deliveries), all.time / Double(deliveries) * 1e6))
+        for (sql, total) in totals.sorted(by: { $0.value.time > $1.value.time }).prefix(20) {
+            let figures = String(
+                format: "  %6.2f × %7.1f µs = %6.1f µs  ", Double(total.count) / Double(deliveries),
+                total.time / Double(total.count) * 1e6, total.time / Double(deliveries) * 1e6)
+            Swift.print(figures + sql.split(whereSeparator: \.isWhitespace).joined(separator: " ").prefix(110))
+        }
     }
 }
