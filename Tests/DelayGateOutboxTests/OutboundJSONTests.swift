@@ -46,16 +46,47 @@ struct OutboundJSONTests {
                 body: body, extras: ["lines": "A×1"])
             let stored = request.encoded()
             #expect(try OutboundRequest.decode(stored) == request)
-            // The JSON part is one line; the body follows it untouched.
-            if let body { #expect(stored.hasSuffix("\n" + body)) } else { #expect(!stored.contains("\n")) }
+            let head = """
+                POST https://shop.zendesk.com/api/v2/tickets.json
+                Content-Type: application/json
+                Idempotency-Key: episode:1:urgent:x
+                @lines: A×1
+
+                """
+            #expect(stored == (body.map { head + "\n" + $0 } ?? head))
         }
     }
 
-    @Test("a request stored by earlier versions (body inside the JSON) still reads")
+    @Test("line feeds, carriage returns, backslashes, colons and leading spaces in the head survive")
+    func escapedHead() throws {
+        let request = OutboundRequest(
+            method: "PUT", url: "http://erp.example/api/reship?note=a b",
+            headers: [.init("X-Note", "first\nsecond\r\\third"), .init("X-Empty", ""), .init("X-Spaced", "  two: words")],
+            body: "@not: an extra\n", extras: ["lines": "[{\"sku\":\"A\\\\B\"}]\n", "warehouses": "WH-SH,WH-HZ"])
+        let stored = request.encoded()
+        // One line each for the request, three headers and two extras; the body follows the empty line.
+        #expect(stored.components(separatedBy: "\n\n")[0].split(separator: "\n").count == 6)
+        #expect(try OutboundRequest.decode(stored) == request)
+    }
+
+    @Test("text that is not a stored request is an error, not a request")
+    func notAStoredRequest() {
+        #expect(throws: OutboundRequest.StoredRequestError.self) { try OutboundRequest.decode("") }
+        #expect(throws: OutboundRequest.StoredRequestError.self) { try OutboundRequest.decode("POST\n") }
+        #expect(throws: OutboundRequest.StoredRequestError.self) { try OutboundRequest.decode("POST http://x/y\nno colon\n") }
+    }
+
+    @Test("requests stored by earlier versions (JSON, with the body after it or inside it) still read")
     func legacyStoredRequest() throws {
-        let legacy = #"{"body":"{\"to\":\"+8613800138000\"}\nline","extras":{},"headers":[{"name":"A","value":"b"}],"method":"POST","url":"http://x/y"}"#
-        let request = try OutboundRequest.decode(legacy)
+        let inside = #"{"body":"{\"to\":\"+8613800138000\"}\nline","extras":{},"headers":[{"name":"A","value":"b"}],"method":"POST","url":"http://x/y"}"#
+        let request = try OutboundRequest.decode(inside)
         #expect(request.body == "{\"to\":\"+8613800138000\"}\nline")
         #expect(request.url == "http://x/y" && request.header("a") == "b")
+
+        let after = #"{"extras":{"warehouses":"WH-SH"},"headers":[{"name":"A","value":"b"}],"method":"POST","url":"http://x/y"}"#
+            + "\nbody line 1\nbody line 2"
+        let second = try OutboundRequest.decode(after)
+        #expect(second.body == "body line 1\nbody line 2")
+        #expect(second.extras == ["warehouses": "WH-SH"] && second.header("A") == "b")
     }
 }
