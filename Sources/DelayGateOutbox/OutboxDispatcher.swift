@@ -46,7 +46,7 @@ public final class OutboxDispatcher: Service, Sendable {
     private let clock: @Sendable () -> Date
     private let random: @Sendable () -> Double
     private let logger: Logger
-    /// Signalled when deliveries are enqueued or finish.
+    /// Signalled when deliveries are enqueued, and when finished ones free enough slots to claim more.
     public let wakeup: Wakeup
     private let inFlight = Mutex<[String: Int]>([:])
     private let metrics: DispatcherMetrics
@@ -103,7 +103,7 @@ public final class OutboxDispatcher: Service, Sendable {
                         for (adapter, row) in claimed {
                             group.addTask {
                                 await self.attempt(row, with: adapter)
-                                self.release(adapter.name)
+                                self.release(adapter)
                             }
                         }
                         if ContinuousClock.now - lastGauge >= .seconds(5) {
@@ -143,7 +143,7 @@ public final class OutboxDispatcher: Service, Sendable {
                 for (adapter, row) in claimed {
                     group.addTask {
                         let settled = await self.attempt(row, with: adapter, using: http, now: now)
-                        self.release(adapter.name)
+                        self.release(adapter)
                         return settled
                     }
                 }
@@ -190,9 +190,15 @@ public final class OutboxDispatcher: Service, Sendable {
         return free >= max(1, adapter.concurrency / 4) || free == adapter.concurrency ? free : 0
     }
 
-    private func release(_ adapter: String) {
-        inFlight.withLock { $0[adapter, default: 0] -= 1 }
-        wakeup.signal()
+    /// Frees a slot of `adapter`; wakes the claiming loop when that makes the adapter claimable
+    /// (see ``claimable(for:)``) rather than at every completion, each of which cost the loop
+    /// a turn that claimed nothing.
+    private func release(_ adapter: any OutboundAdapter) {
+        let free = inFlight.withLock { counts in
+            counts[adapter.name, default: 0] -= 1
+            return adapter.concurrency - counts[adapter.name, default: 0]
+        }
+        if free == max(1, adapter.concurrency / 4) { wakeup.signal() }
     }
 
     /// Claims due rows for every ready adapter, up to its free slots, in one transaction.

@@ -46,7 +46,11 @@ struct DatabaseTests {
             }
             let reopened = try GatewayDatabase.open(at: directory.file("test.sqlite"))
             let applied = try await reopened.read { db in try Migrations.migrator.appliedMigrations(db) }
-            #expect(applied == ["v1-foundation", "v2-adapters", "v3-alerting", "v4-outbox", "v5-feedback", "v6-helpdesk-load"])
+            #expect(
+                applied == [
+                    "v1-foundation", "v2-adapters", "v3-alerting", "v4-outbox", "v5-feedback", "v6-helpdesk-load",
+                    "v7-lean-outbox-indexes",
+                ])
             #expect(applied == Migrations.migrator.migrations)
             #expect(try await reopened.read { db in try InboxStore.counts(in: db)[.pending] } == 1)
         }

@@ -54,11 +54,22 @@ struct HelpdeskLoadTests {
                             Self.ticket(step, adapter: adapter, group: "102", alert: 1), error: "no recipient", at: now,
                             in: db)
                     case 4:
+                        // Claimed tickets stay open through every attempt until they die.
                         for row in try OutboxStore.claim(adapter: adapter, limit: 2, now: now, lease: .seconds(30), in: db)
                         {
-                            try OutboxStore.markDead(
-                                id: row.id, attempt: row.attempts, status: 422, error: "refused", response: nil, at: now,
-                                in: db)
+                            switch choice % 3 {
+                            case 0:
+                                try OutboxStore.markDead(
+                                    id: row.id, attempt: row.attempts, status: 422, error: "refused", response: nil,
+                                    at: now, in: db)
+                            case 1:
+                                try OutboxStore.markDelivered(
+                                    id: row.id, attempt: row.attempts, status: 201, receipt: "\(row.id)", at: now, in: db)
+                            default:
+                                try OutboxStore.markRetry(
+                                    id: row.id, attempt: row.attempts, next: now, status: 503, error: "busy", at: now,
+                                    in: db)
+                            }
                         }
                     case 5:
                         if choice % 2 == 0 {

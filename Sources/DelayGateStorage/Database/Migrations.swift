@@ -356,6 +356,32 @@ public enum Migrations {
                     END;
                     """)
         }
+        migrator.registerMigration("v7-lean-outbox-indexes") { db in
+            // Every delivery changes its row's state twice (pending → in flight → delivered).
+            // `outbox_by_state` (state, id) moved the row's entry both times, although lists and
+            // counts of the states that stay small are served by the partial indexes too; only
+            // dead letters lacked one. The trigger keeping helpdesk loads ran a -1 and a +1 on
+            // each of those changes of a ticket; it now runs only when the ticket opens or closes.
+            try db.execute(
+                sql: """
+                    DROP INDEX outbox_by_state;
+                    CREATE INDEX outbox_dead ON outbox(id) WHERE state = 'dead';
+                    DROP TRIGGER helpdesk_load_update;
+                    CREATE TRIGGER helpdesk_load_update AFTER UPDATE OF state, resolved_at, helpdesk_group, adapter ON outbox
+                    WHEN (OLD.helpdesk_group IS NOT NULL OR NEW.helpdesk_group IS NOT NULL)
+                        AND ((OLD.state = 'dead') != (NEW.state = 'dead') OR OLD.resolved_at IS NOT NEW.resolved_at
+                            OR OLD.helpdesk_group IS NOT NEW.helpdesk_group OR OLD.adapter IS NOT NEW.adapter)
+                    BEGIN
+                        UPDATE helpdesk_load SET open_tickets = open_tickets - 1
+                            WHERE OLD.helpdesk_group IS NOT NULL AND OLD.resolved_at IS NULL AND OLD.state != 'dead'
+                            AND adapter = OLD.adapter AND helpdesk_group = OLD.helpdesk_group;
+                        INSERT INTO helpdesk_load (adapter, helpdesk_group, open_tickets)
+                            SELECT NEW.adapter, NEW.helpdesk_group, 1
+                            WHERE NEW.helpdesk_group IS NOT NULL AND NEW.resolved_at IS NULL AND NEW.state != 'dead'
+                            ON CONFLICT (adapter, helpdesk_group) DO UPDATE SET open_tickets = open_tickets + 1;
+                    END;
+                    """)
+        }
         return migrator
     }
 }

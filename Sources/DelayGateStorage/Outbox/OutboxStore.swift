@@ -243,9 +243,17 @@ public enum OutboxStore {
         state: OutboxState? = nil, afterID: Int64 = 0, limit: Int, in db: Database
     ) throws -> [OutboxRow] {
         if let state {
+            // The states that stay small are read through their partial index (sorted by id after);
+            // delivered rows are most of the table, so a walk in id order finds them at once.
+            let source =
+                switch state {
+                case .pending: "outbox INDEXED BY outbox_due WHERE state = 'pending'"
+                case .inFlight: "outbox INDEXED BY outbox_leases WHERE state = 'in_flight'"
+                case .dead: "outbox INDEXED BY outbox_dead WHERE state = 'dead'"
+                case .delivered: "outbox WHERE state = 'delivered'"
+                }
             return try OutboxRow.fetchAll(
-                db, sql: "SELECT * FROM outbox WHERE state = ? AND id > ? ORDER BY id LIMIT ?",
-                arguments: [state.rawValue, afterID, limit])
+                db, sql: "SELECT * FROM \(source) AND id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
         }
         return try OutboxRow.fetchAll(
             db, sql: "SELECT * FROM outbox WHERE id > ? ORDER BY id LIMIT ?", arguments: [afterID, limit])
@@ -257,11 +265,13 @@ public enum OutboxStore {
     }
 
     /// How many deliveries are in each state (states with none are 0).
+    ///
+    /// Counted from indexes: the rows of each small state in its partial index, all rows in the
+    /// smallest index; delivered is the rest. The table itself (with its request texts) is not read.
     public static func counts(in db: Database) throws -> [OutboxState: Int] {
-        var counts = Dictionary(uniqueKeysWithValues: OutboxState.allCases.map { ($0, 0) })
-        for row in try Row.fetchAll(db, sql: "SELECT state, COUNT(*) AS n FROM outbox GROUP BY state") {
-            if let state = OutboxState(rawValue: row["state"]) { counts[state] = row["n"] }
-        }
+        var counts = try backlog(in: db)
+        let all = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM outbox") ?? 0
+        counts[.delivered] = all - counts.values.reduce(0, +)
         return counts
     }
 
@@ -299,15 +309,15 @@ public enum OutboxStore {
     /// How many deliveries wait (pending or in flight) and how many are dead, without counting
     /// the delivered history.
     public static func backlog(in db: Database) throws -> [OutboxState: Int] {
-        var counts: [OutboxState: Int] = [.pending: 0, .inFlight: 0, .dead: 0]
-        for row in try Row.fetchAll(
-            db,
-            sql:
-                "SELECT state, COUNT(*) AS n FROM outbox WHERE state IN ('pending', 'in_flight', 'dead') GROUP BY state"
-        ) {
-            if let state = OutboxState(rawValue: row["state"]) { counts[state] = row["n"] }
-        }
-        return counts
+        // Literal states, so that each count is read from that state's partial index.
+        let row = try Row.fetchOne(
+            db.cachedStatement(
+                sql: """
+                    SELECT (SELECT COUNT(*) FROM outbox WHERE state = 'pending'),
+                        (SELECT COUNT(*) FROM outbox WHERE state = 'in_flight'),
+                        (SELECT COUNT(*) FROM outbox WHERE state = 'dead')
+                    """))
+        return [.pending: row?[0] ?? 0, .inFlight: row?[1] ?? 0, .dead: row?[2] ?? 0]
     }
 
     /// The helpdesk ticket delivery a helpdesk report is about: by the key DelayGate sent with it
