@@ -309,6 +309,7 @@ let package = Package(
                 "DelayGateMocks",
                 "DelayGateOutbound",
                 "DelayGateOutbox",
+                "DelayGateServer",
                 "DelayGateStorage",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -14,6 +14,7 @@ import DelayGateConfig
 import DelayGateMocks
 import DelayGateOutbound
 import DelayGateOutbox
+import DelayGateServer
 import AsyncHTTPClient
 import DelayGateStorage
 import Foundation
@@ -27,6 +28,10 @@ import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
+
+// Logging as `delaygate serve` sets it up (the receiver's HTTP server sets a request id on its
+// logger per request).
+LoggingSystem.bootstrap { label in DeferredMetadataLogHandler.standardError(label: label) }
 
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let deliveries = arguments.first ?? 20_000

@@ -37,7 +37,7 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let level = Logger.Level(rawValue: setup.configuration.logging.level) ?? .info
         LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
+            var handler = DeferredMetadataLogHandler.standardError(label: label)
             handler.logLevel = level
             return handler
         }

@@ -13,10 +13,17 @@ enum MockHTTP {
         _ status: HTTPResponse.Status, _ value: JSONValue, headers: HTTPFields = [:],
         contentType: String = "application/json; charset=utf-8"
     ) -> Response {
+        json(status, encoded: ByteBuffer(bytes: value.encoded()), headers: headers, contentType: contentType)
+    }
+
+    /// A JSON answer with a body encoded beforehand (an answer that never changes, encoded once).
+    static func json(
+        _ status: HTTPResponse.Status, encoded body: ByteBuffer, headers: HTTPFields = [:],
+        contentType: String = "application/json; charset=utf-8"
+    ) -> Response {
         var fields = headers
         fields[.contentType] = contentType
-        return Response(
-            status: status, headers: fields, body: ResponseBody(byteBuffer: ByteBuffer(bytes: value.encoded())))
+        return Response(status: status, headers: fields, body: ResponseBody(byteBuffer: body))
     }
 
     /// An RFC 9457 problem document (`application/problem+json`).
