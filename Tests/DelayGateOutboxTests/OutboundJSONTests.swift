@@ -61,7 +61,9 @@ struct OutboundJSONTests {
     func escapedHead() throws {
         let request = OutboundRequest(
             method: "PUT", url: "http://erp.example/api/reship?note=a b",
-            headers: [.init("X-Note", "first\nsecond\r\\third"), .init("X-Empty", ""), .init("X-Spaced", "  two: words")],
+            headers: [
+                .init("X-Note", "first\nsecond\r\\third"), .init("X-Empty", ""), .init("X-Spaced", "  two: words"),
+            ],
             body: "@not: an extra\n", extras: ["lines": "[{\"sku\":\"A\\\\B\"}]\n", "warehouses": "WH-SH,WH-HZ"])
         let stored = request.encoded()
         // One line each for the request, three headers and two extras; the body follows the empty line.
@@ -73,17 +75,21 @@ struct OutboundJSONTests {
     func notAStoredRequest() {
         #expect(throws: OutboundRequest.StoredRequestError.self) { try OutboundRequest.decode("") }
         #expect(throws: OutboundRequest.StoredRequestError.self) { try OutboundRequest.decode("POST\n") }
-        #expect(throws: OutboundRequest.StoredRequestError.self) { try OutboundRequest.decode("POST http://x/y\nno colon\n") }
+        #expect(throws: OutboundRequest.StoredRequestError.self) {
+            try OutboundRequest.decode("POST http://x/y\nno colon\n")
+        }
     }
 
     @Test("requests stored by earlier versions (JSON, with the body after it or inside it) still read")
     func legacyStoredRequest() throws {
-        let inside = #"{"body":"{\"to\":\"+8613800138000\"}\nline","extras":{},"headers":[{"name":"A","value":"b"}],"method":"POST","url":"http://x/y"}"#
+        let inside =
+            #"{"body":"{\"to\":\"+8613800138000\"}\nline","extras":{},"headers":[{"name":"A","value":"b"}],"method":"POST","url":"http://x/y"}"#
         let request = try OutboundRequest.decode(inside)
         #expect(request.body == "{\"to\":\"+8613800138000\"}\nline")
         #expect(request.url == "http://x/y" && request.header("a") == "b")
 
-        let after = #"{"extras":{"warehouses":"WH-SH"},"headers":[{"name":"A","value":"b"}],"method":"POST","url":"http://x/y"}"#
+        let after =
+            #"{"extras":{"warehouses":"WH-SH"},"headers":[{"name":"A","value":"b"}],"method":"POST","url":"http://x/y"}"#
             + "\nbody line 1\nbody line 2"
         let second = try OutboundRequest.decode(after)
         #expect(second.body == "body line 1\nbody line 2")

@@ -29,7 +29,9 @@ struct DeferredMetadataLogHandlerTests {
 
         let lines = stream.written.split(separator: "\n")
         try #require(lines.count == 2)
-        #expect(lines[0].hasSuffix("notice delaygate.test: adapter=aftership events=3 hb.request.id=r-1 [DelayGateServerTests] accepted"))
+        #expect(
+            lines[0].hasSuffix(
+                "notice delaygate.test: adapter=aftership events=3 hb.request.id=r-1 [DelayGateServerTests] accepted"))
         #expect(lines[1].hasSuffix("error delaygate.test: adapter=kdniao [DelayGateServerTests] refused"))
     }
 }

@@ -55,7 +55,8 @@ struct HelpdeskLoadTests {
                             in: db)
                     case 4:
                         // Claimed tickets stay open through every attempt until they die.
-                        for row in try OutboxStore.claim(adapter: adapter, limit: 2, now: now, lease: .seconds(30), in: db)
+                        for row in try OutboxStore.claim(
+                            adapter: adapter, limit: 2, now: now, lease: .seconds(30), in: db)
                         {
                             switch choice % 3 {
                             case 0:
@@ -64,7 +65,8 @@ struct HelpdeskLoadTests {
                                     at: now, in: db)
                             case 1:
                                 try OutboxStore.markDelivered(
-                                    id: row.id, attempt: row.attempts, status: 201, receipt: "\(row.id)", at: now, in: db)
+                                    id: row.id, attempt: row.attempts, status: 201, receipt: "\(row.id)", at: now,
+                                    in: db)
                             default:
                                 try OutboxStore.markRetry(
                                     id: row.id, attempt: row.attempts, next: now, status: 503, error: "busy", at: now,
@@ -106,7 +108,8 @@ struct HelpdeskLoadTests {
         let now = Date(timeIntervalSince1970: 1_795_000_000)
         try queue.write { db in
             for n in 0..<7 {
-                try OutboxStore.enqueue(Self.ticket(n, adapter: "zendesk", group: n < 5 ? "101" : "102", alert: 1), at: now, in: db)
+                try OutboxStore.enqueue(
+                    Self.ticket(n, adapter: "zendesk", group: n < 5 ? "101" : "102", alert: 1), at: now, in: db)
             }
             try OutboxStore.enqueueUndeliverable(
                 Self.ticket(99, adapter: "zendesk", group: "101", alert: 2), error: "dead", at: now, in: db)

@@ -23,7 +23,8 @@ struct OutboxStoreTests {
                         id: row.id, attempt: row.attempts, status: 201, receipt: nil, at: now, in: db)
                 } else {
                     try OutboxStore.markDead(
-                        id: row.id, attempt: row.attempts, status: 400, error: "refused", response: nil, at: now, in: db)
+                        id: row.id, attempt: row.attempts, status: 400, error: "refused", response: nil, at: now, in: db
+                    )
                 }
             }
         }
@@ -60,12 +61,15 @@ struct OutboxStoreTests {
                 }
                 // Counted over the state's partial index: no column is read, so SQLite's deferred
                 // seek never reaches the table.
-                for (state, index) in [("pending", "outbox_due"), ("in_flight", "outbox_leases"), ("dead", "outbox_dead")] {
+                for (state, index) in [
+                    ("pending", "outbox_due"), ("in_flight", "outbox_leases"), ("dead", "outbox_dead"),
+                ] {
                     let detail = try plan("SELECT COUNT(*) FROM outbox WHERE state = '\(state)'")
                     #expect(detail.hasSuffix("USING INDEX \(index)"), "\(state): \(detail)")
                 }
                 #expect(try plan("SELECT COUNT(*) FROM outbox").contains("COVERING INDEX"))
-                let dead = try plan("SELECT * FROM outbox INDEXED BY outbox_dead WHERE state = 'dead' AND id > 0 ORDER BY id LIMIT 5")
+                let dead = try plan(
+                    "SELECT * FROM outbox INDEXED BY outbox_dead WHERE state = 'dead' AND id > 0 ORDER BY id LIMIT 5")
                 #expect(dead.contains("outbox_dead") && !dead.contains("TEMP B-TREE"), "\(dead)")
             }
         }

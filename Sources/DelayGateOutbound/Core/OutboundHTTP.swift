@@ -64,7 +64,8 @@ public struct OutboundHTTP: Sendable {
     }()
 
     public init(
-        client: HTTPClient = OutboundHTTP.defaultClient, timeout: TimeAmount = .seconds(10), maxAnswerBytes: Int = 64 * 1024,
+        client: HTTPClient = OutboundHTTP.defaultClient, timeout: TimeAmount = .seconds(10),
+        maxAnswerBytes: Int = 64 * 1024,
         clock: @escaping @Sendable () -> Date = { Date() }
     ) {
         self.client = client
@@ -250,7 +251,8 @@ struct JSONTree: Encodable {
             case is NSNull: try container.encodeNil()
             default:
                 throw EncodingError.invalidValue(
-                    value, .init(codingPath: encoder.codingPath, debugDescription: "not a JSON value: \(type(of: value))"))
+                    value,
+                    .init(codingPath: encoder.codingPath, debugDescription: "not a JSON value: \(type(of: value))"))
             }
         }
     }

@@ -123,8 +123,8 @@ public struct OutboundRequest: Codable, Sendable, Hashable {
     private static let decoder = JSONDecoder()
 
     private static func escaped(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == UInt8(ascii: "\\") || $0 == UInt8(ascii: "\n") || $0 == UInt8(ascii: "\r") })
-        else { return text }
+        // A backslash, line feed or carriage return.
+        guard text.utf8.contains(where: { $0 == 0x5C || $0 == 0x0A || $0 == 0x0D }) else { return text }
         var result = ""
         for character in text.unicodeScalars {
             switch character {
