@@ -35,6 +35,22 @@ public final class AdapterHealth: Sendable {
         var lastError: String?
         /// Minute number → (successes, failures); only the window's minutes are kept.
         var minutes: [Int64: (successes: Int, failures: Int)] = [:]
+
+        mutating func record(success: Bool, error: String?, at now: Date, minute: Int64) {
+            if success {
+                lastSuccessAt = now
+                minutes[minute, default: (0, 0)].successes += 1
+            } else {
+                lastFailureAt = now
+                lastError = error
+                minutes[minute, default: (0, 0)].failures += 1
+            }
+        }
+
+        /// Drops the minutes before `oldest` once more than `kept` have piled up.
+        mutating func prune(keeping kept: Int, from oldest: Int64) {
+            if minutes.count > kept { minutes = minutes.filter { $0.key >= oldest } }
+        }
     }
 
     /// How far back the error rate looks.
@@ -51,20 +67,11 @@ public final class AdapterHealth: Sendable {
     public func record(adapter name: String, success: Bool, error: String? = nil, at now: Date) {
         let minute = Int64(now.timeIntervalSince1970 / 60)
         let oldest = minute - Int64(window.components.seconds / 60)
+        let kept = 2 * max(1, Int(window.components.seconds / 60))
         adapters.withLock { adapters in
-            var adapter = adapters[name] ?? Adapter()
-            if success {
-                adapter.lastSuccessAt = now
-                adapter.minutes[minute, default: (0, 0)].successes += 1
-            } else {
-                adapter.lastFailureAt = now
-                adapter.lastError = error
-                adapter.minutes[minute, default: (0, 0)].failures += 1
-            }
-            if adapter.minutes.count > 2 * max(1, Int(window.components.seconds / 60)) {
-                adapter.minutes = adapter.minutes.filter { $0.key >= oldest }
-            }
-            adapters[name] = adapter
+            // Changed in place: a copy taken out and stored back would copy its minutes every time.
+            adapters[name, default: Adapter()].record(success: success, error: error, at: now, minute: minute)
+            adapters[name, default: Adapter()].prune(keeping: kept, from: oldest)
         }
     }
 
