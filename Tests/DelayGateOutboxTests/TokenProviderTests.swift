@@ -20,15 +20,6 @@ final class TestClock: Sendable {
     var read: @Sendable () -> Date { { self.now } }
 }
 
-/// A count shared by concurrent tasks.
-final class SharedCount: Sendable {
-    private let value = Mutex(0)
-
-    func increment() { value.withLock { $0 += 1 } }
-
-    var current: Int { value.withLock { $0 } }
-}
-
 /// A token endpoint whose answers the test holds back until it lets them go, and whose body it
 /// chooses: what the mock ERP's endpoint cannot do.
 final class HeldTokenEndpoint: Sendable {
@@ -142,20 +133,14 @@ struct TokenProviderTests {
         try await MockServer.run(endpoint.router()) { base in
             let tokens = ClientCredentialsTokenProvider(
                 tokenURL: "\(base)/token", clientID: "delaygate", clientSecret: Self.secret)
-            let started = SharedCount()
             try await withThrowingTaskGroup(of: String.self) { group in
                 for _ in 0..<50 {
-                    group.addTask {
-                        started.increment()
-                        return try await tokens.token()
-                    }
+                    group.addTask { try await tokens.token() }
                 }
-                // The first request is held at the endpoint while the others arrive at the provider.
+                // The first request is held at the endpoint until every other caller waits for its
+                // answer (or, were the provider to fetch per caller, until a second request arrives).
                 await endpoint.waitForRequests(1)
-                while started.current < 50 { await Task.yield() }
-                // There is no signal for "every caller is waiting inside the actor"; a second
-                // request, if the provider made one, arrives well within this.
-                try await Task.sleep(for: .milliseconds(200))
+                while await tokens.callersWaitingForRefresh < 49, endpoint.requests == 1 { await Task.yield() }
                 endpoint.release()
                 var values: [String] = []
                 for try await value in group { values.append(value) }

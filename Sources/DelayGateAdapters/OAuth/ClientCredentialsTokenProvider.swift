@@ -73,6 +73,9 @@ public actor ClientCredentialsTokenProvider: AccessTokenSource {
     private var blockedUntil: Date?
     /// Tokens fetched so far (for metrics and tests).
     public private(set) var fetchCount = 0
+    /// Callers waiting for the token request in flight, to share its answer (for tests: the
+    /// moment every concurrent caller has reached the provider can be awaited, not guessed).
+    public private(set) var callersWaitingForRefresh = 0
 
     public init(
         tokenURL: String,
@@ -105,7 +108,11 @@ public actor ClientCredentialsTokenProvider: AccessTokenSource {
     /// A valid access token, fetching a new one when the cached one is (nearly) expired.
     public func token() async throws -> String {
         if let cached, clock() < cached.refreshAt { return cached.value }
-        if let refresh { return try await refresh.value.value }
+        if let refresh {
+            callersWaitingForRefresh += 1
+            defer { callersWaitingForRefresh -= 1 }
+            return try await refresh.value.value
+        }
         if let blockedUntil, clock() < blockedUntil {
             throw TokenError.endpointUnavailable(retryAfter: blockedUntil, "backing off after \(failures) failure(s)")
         }
