@@ -14,6 +14,14 @@ import Testing
 /// sender was told is stored must be stored and normalized; nothing may be left half-done.
 @Suite("Graceful stop of the built gateway under load", .serialized, .timeLimit(.minutes(3)))
 struct GracefulStopTests {
+    /// The crash tests' actions with a generous request timeout. In one run of the whole suite,
+    /// 8 tickets the helpdesk had created were not recorded as delivered after the stop; the
+    /// likely cause is their 3 s timeout on a machine that busy (a timed-out delivery is settled
+    /// for a retry, although the helpdesk created the ticket). The stop is what is tested here,
+    /// so the timeout is out of the way; should it happen again, the failure names each such
+    /// row's state and error.
+    static let actions = OutboxCrashTests.actionsFile(leaseSeconds: 60, timeoutSeconds: 45)
+
     @Test(
         "SIGTERM while carriers post and tickets are in flight: exit 0, every acknowledged event normalized, no inbox row pending, no delivery left in flight"
     )
@@ -25,7 +33,7 @@ struct GracefulStopTests {
         try await MockServer.run(router) { baseURL in
             let folder = try GatewayFolder(
                 outboundFiles: ["zendesk.yaml": OutboxCrashTests.zendeskFile(baseURL)],
-                actions: OutboxCrashTests.actions,
+                actions: Self.actions,
                 extraEnvironment: ["ZENDESK_TOKEN": "zd-token"])
             defer { folder.remove() }
             // More tickets than 8 slots deliver in the test's lifetime (0.6 s each): the queue never runs dry.
@@ -55,7 +63,7 @@ struct GracefulStopTests {
                     try String.fetchSet(db, sql: "SELECT carrier_event_id FROM events"),
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox WHERE state = 'pending'") ?? -1,
                     try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM inbox") ?? -1,
-                    try Row.fetchAll(db, sql: "SELECT idempotency_key, state, delivered_at FROM outbox")
+                    try Row.fetchAll(db, sql: "SELECT idempotency_key, state, delivered_at, last_error FROM outbox")
                 )
             }
             // Acknowledged means committed; a graceful stop also normalizes everything queued,
@@ -70,7 +78,14 @@ struct GracefulStopTests {
             let states = Dictionary(grouping: outbox, by: { $0["state"] as String })
             #expect(states["in_flight"] == nil, "left in flight: \(states["in_flight"]?.count ?? 0)")
             let delivered = Set((states["delivered"] ?? []).map { $0["idempotency_key"] as String })
-            #expect(Set(zendesk.created.compactMap(\.externalID)) == delivered)
+            let opened = Set(zendesk.created.compactMap(\.externalID))
+            let undelivered = outbox.filter {
+                opened.contains($0["idempotency_key"]) && !delivered.contains($0["idempotency_key"])
+            }
+            #expect(
+                opened == delivered,
+                "opened by the helpdesk, not delivered: \(undelivered.map { "\($0["state"] as String): \(($0["last_error"] as String?) ?? "")" })"
+            )
             // Some of them were answered only after the signal: the stop did catch deliveries in flight.
             let settledAfterSignal = (states["delivered"] ?? []).filter {
                 ($0["delivered_at"] as Int64) > Int64(signalled.timeIntervalSince1970 * 1000)

@@ -29,7 +29,12 @@ struct OutboxCrashTests {
     }
 
     /// Short leases so the test does not wait a minute for the killed process's claims to lapse.
-    static let actions = """
+    static let actions = actionsFile()
+
+    /// The actions file of these tests: tickets to Zendesk, quick retries, a short lease so that
+    /// a killed gateway's rows are claimed again soon, and a request timeout below the lease.
+    static func actionsFile(leaseSeconds: Int = 4, timeoutSeconds: Int = 3) -> String {
+        """
         channels:
           helpdesk: zendesk
         templates_dir: \(templates)
@@ -37,9 +42,10 @@ struct OutboxCrashTests {
           base_seconds: 1
           cap_seconds: 2
         dispatcher:
-          lease_seconds: 4
-          timeout_seconds: 3
+          lease_seconds: \(leaseSeconds)
+          timeout_seconds: \(timeoutSeconds)
         """
+    }
 
     /// `count` ticket deliveries rendered by the same adapter file the gateway loads, written to its outbox.
     static func enqueueTickets(_ count: Int = tickets, in folder: GatewayFolder) throws {
