@@ -51,6 +51,47 @@ struct OutboxStoreTests {
         }
     }
 
+    @Test("a database of the previous version keeps its deliveries and ticket loads through v7")
+    func upgradeFromV6() async throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        var configuration = Configuration()
+        configuration.foreignKeysEnabled = false  // as the gateway opens it
+        let queue = try DatabaseQueue(path: directory.file("v6.sqlite"), configuration: configuration)
+        try Migrations.migrator.migrate(queue, upTo: "v6-helpdesk-load")
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        try await queue.write { db in
+            for n in 1...6 {
+                try OutboxStore.enqueue(
+                    HelpdeskLoadTests.ticket(n, adapter: "zendesk", group: n % 2 == 0 ? "101" : "102", alert: 1),
+                    at: now, in: db)
+            }
+            let claimed = try OutboxStore.claim(adapter: "zendesk", limit: 2, now: now, lease: .seconds(60), in: db)
+            try OutboxStore.markDead(
+                id: claimed[0].id, attempt: claimed[0].attempts, status: 400, error: "refused", response: nil,
+                at: now, in: db)
+        }
+        try Migrations.migrator.migrate(queue)
+        try await queue.write { db in
+            #expect(try OutboxStore.counts(in: db) == [.pending: 4, .inFlight: 1, .delivered: 0, .dead: 1])
+            #expect(try OutboxStore.list(state: .dead, limit: 10, in: db).map(\.id) == [1])
+            #expect(
+                try OutboxStore.openTickets(adapter: "zendesk", in: db)
+                    == HelpdeskLoadTests.counted(adapter: "zendesk", in: db))
+            // The recreated trigger still follows a ticket that comes back and is delivered.
+            try OutboxStore.replayAllDead(at: now, in: db)
+            let row = try #require(
+                try OutboxStore.claim(adapter: "zendesk", limit: 10, now: now, lease: .seconds(60), in: db).first {
+                    $0.id == 1
+                })
+            try OutboxStore.markDelivered(id: row.id, attempt: row.attempts, status: 201, receipt: "9", at: now, in: db)
+            #expect(
+                try OutboxStore.openTickets(adapter: "zendesk", in: db)
+                    == HelpdeskLoadTests.counted(adapter: "zendesk", in: db))
+            #expect(try OutboxStore.openTickets(adapter: "zendesk", in: db) == ["101": 3, "102": 3])
+        }
+    }
+
     @Test("counts and dead letters are read from indexes, not from the table with its requests")
     func queryPlans() async throws {
         try await withDatabase { pool, _ in
