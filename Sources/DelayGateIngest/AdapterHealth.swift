@@ -36,7 +36,11 @@ public final class AdapterHealth: Sendable {
         /// Minute number → (successes, failures); only the window's minutes are kept.
         var minutes: [Int64: (successes: Int, failures: Int)] = [:]
 
-        mutating func record(success: Bool, error: String?, at now: Date, minute: Int64) {
+        /// Counts one outcome in `minute`; drops the minutes before `oldest` once more than
+        /// `kept` have piled up.
+        mutating func record(
+            success: Bool, error: String?, at now: Date, minute: Int64, keeping kept: Int, from oldest: Int64
+        ) {
             if success {
                 lastSuccessAt = now
                 minutes[minute, default: (0, 0)].successes += 1
@@ -45,10 +49,6 @@ public final class AdapterHealth: Sendable {
                 lastError = error
                 minutes[minute, default: (0, 0)].failures += 1
             }
-        }
-
-        /// Drops the minutes before `oldest` once more than `kept` have piled up.
-        mutating func prune(keeping kept: Int, from oldest: Int64) {
             if minutes.count > kept { minutes = minutes.filter { $0.key >= oldest } }
         }
     }
@@ -70,8 +70,8 @@ public final class AdapterHealth: Sendable {
         let kept = 2 * max(1, Int(window.components.seconds / 60))
         adapters.withLock { adapters in
             // Changed in place: a copy taken out and stored back would copy its minutes every time.
-            adapters[name, default: Adapter()].record(success: success, error: error, at: now, minute: minute)
-            adapters[name, default: Adapter()].prune(keeping: kept, from: oldest)
+            adapters[name, default: Adapter()].record(
+                success: success, error: error, at: now, minute: minute, keeping: kept, from: oldest)
         }
     }
 

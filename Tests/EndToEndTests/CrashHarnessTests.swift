@@ -3,7 +3,6 @@ import DelayGateAdapters
 import DelayGateMocks
 import Foundation
 import GRDB
-import Hummingbird
 import NIOCore
 import Testing
 
@@ -43,18 +42,14 @@ struct CrashHarnessTests {
           timeout_seconds: 2
         """
 
-    @Test("every round killed at a random moment; at the end every acknowledged event is stored once and every alert's ticket opened once")
+    @Test(
+        "every round killed at a random moment; at the end every acknowledged event is stored once and every alert's ticket opened once"
+    )
     func repeatedKills() async throws {
         // Half the tickets are answered 0.4 s late, so kills land between the helpdesk acting and
         // the gateway recording it.
         let zendesk = OutboxCrashTests.lateZendesk(share: 0.5, delay: .milliseconds(400), seed: 11)
-        let router = Router(context: MockRequestContext.self)
-        zendesk.register(on: router)
-        try await MockServer.run(router) { baseURL in
-            let folder = try GatewayFolder(
-                outboundFiles: ["zendesk.yaml": OutboxCrashTests.zendeskFile(baseURL)], actions: Self.actions,
-                extraEnvironment: ["ZENDESK_TOKEN": "zd-token"])
-            defer { folder.remove() }
+        try await OutboxCrashTests.withZendeskGateway(zendesk, actions: Self.actions) { folder in
             try Self.alerting.write(toFile: folder.root + "/config/alerting.yaml", atomically: true, encoding: .utf8)
             let ledger = CrashTests.Ledger()
             let client = HTTPClient(
@@ -87,7 +82,9 @@ struct CrashHarnessTests {
             _ = try await last.listeningAddress()
             let reader = try DatabaseQueue(path: folder.databasePath)
             let acknowledged = ledger.ids
-            try await OutboxCrashTests.wait(for: "every parcel alerted and every ticket delivered", timeout: .seconds(240)) {
+            try await OutboxCrashTests.wait(
+                for: "every parcel alerted and every ticket delivered", timeout: .seconds(240)
+            ) {
                 try reader.read { db in
                     let alerted =
                         try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT tracking_number) FROM alerts") ?? 0
@@ -102,8 +99,10 @@ struct CrashHarnessTests {
 
             let (events, alerts, deliveries) = try await reader.read { db in
                 (
-                    try Row.fetchAll(db, sql: "SELECT carrier_event_id, COUNT(*) AS n FROM events GROUP BY carrier_event_id")
-                        .reduce(into: [String: Int]()) { $0[$1["carrier_event_id"]] = $1["n"] },
+                    try Row.fetchAll(
+                        db, sql: "SELECT carrier_event_id, COUNT(*) AS n FROM events GROUP BY carrier_event_id"
+                    )
+                    .reduce(into: [String: Int]()) { $0[$1["carrier_event_id"]] = $1["n"] },
                     try Row.fetchAll(db, sql: "SELECT id, tracking_number FROM alerts"),
                     try Row.fetchAll(db, sql: "SELECT alert_id, idempotency_key, state FROM outbox")
                 )

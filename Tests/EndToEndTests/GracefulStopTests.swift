@@ -2,7 +2,7 @@ import AsyncHTTPClient
 import DelayGateMocks
 import Foundation
 import GRDB
-import Hummingbird
+import NIOCore
 import Testing
 
 #if canImport(Glibc)
@@ -28,14 +28,7 @@ struct GracefulStopTests {
     func sigtermUnderLoad() async throws {
         // Every ticket is answered 0.6 s late, so the signal lands while some are in flight.
         let zendesk = OutboxCrashTests.lateZendesk(share: 1, delay: .milliseconds(600), seed: 5)
-        let router = Router(context: MockRequestContext.self)
-        zendesk.register(on: router)
-        try await MockServer.run(router) { baseURL in
-            let folder = try GatewayFolder(
-                outboundFiles: ["zendesk.yaml": OutboxCrashTests.zendeskFile(baseURL)],
-                actions: Self.actions,
-                extraEnvironment: ["ZENDESK_TOKEN": "zd-token"])
-            defer { folder.remove() }
+        try await OutboxCrashTests.withZendeskGateway(zendesk, actions: Self.actions) { folder in
             // More tickets than 8 slots deliver in the test's lifetime (0.6 s each): the queue never runs dry.
             try OutboxCrashTests.enqueueTickets(200, in: folder)
 

@@ -102,18 +102,28 @@ struct OutboxCrashTests {
         return zendesk
     }
 
+    /// Runs `body` with `zendesk` served on 127.0.0.1 and a gateway folder whose `zendesk`
+    /// adapter delivers tickets to it (token `zd-token`) under `actions`; the folder is removed after.
+    static func withZendeskGateway<T: Sendable>(
+        _ zendesk: MockZendesk, actions: String = Self.actions, _ body: @Sendable (GatewayFolder) async throws -> T
+    ) async throws -> T {
+        let router = Router(context: MockRequestContext.self)
+        zendesk.register(on: router)
+        return try await MockServer.run(router) { baseURL in
+            let folder = try GatewayFolder(
+                outboundFiles: ["zendesk.yaml": zendeskFile(baseURL)], actions: actions,
+                extraEnvironment: ["ZENDESK_TOKEN": "zd-token"])
+            defer { folder.remove() }
+            return try await body(folder)
+        }
+    }
+
     @Test("SIGKILL while tickets are in flight, restart: every row delivered, one ticket per idempotency key")
     func killWhileDelivering() async throws {
         // Every ticket is created at once but answered 0.8 s later: a kill lands while the helpdesk
         // has acted and the gateway has not yet recorded it.
         let zendesk = Self.lateZendesk(share: 1, delay: .milliseconds(800), seed: 7)
-        let router = Router(context: MockRequestContext.self)
-        zendesk.register(on: router)
-        try await MockServer.run(router) { baseURL in
-            let folder = try GatewayFolder(
-                outboundFiles: ["zendesk.yaml": Self.zendeskFile(baseURL)], actions: Self.actions,
-                extraEnvironment: ["ZENDESK_TOKEN": "zd-token"])
-            defer { folder.remove() }
+        try await Self.withZendeskGateway(zendesk) { folder in
             try Self.enqueueTickets(in: folder)
 
             let first = try folder.start()

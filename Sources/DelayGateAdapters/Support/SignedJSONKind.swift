@@ -116,18 +116,10 @@ struct ListEnvelope<Item: Decodable>: Decodable {
     var items: [Lenient<Item>]
 
     init(from decoder: any Decoder) throws {
-        let container = try decoder.container(keyedBy: AnyKey.self)
+        let container = try decoder.container(keyedBy: StringCodingKey.self)
         let key = decoder.userInfo[.listKey] as? String ?? "items"
-        items = try container.decode([Lenient<Item>].self, forKey: AnyKey(key))
+        items = try container.decode([Lenient<Item>].self, forKey: StringCodingKey(key))
     }
-}
-
-struct AnyKey: CodingKey {
-    var stringValue: String
-    var intValue: Int? { nil }
-    init(_ string: String) { stringValue = string }
-    init?(stringValue: String) { self.stringValue = stringValue }
-    init?(intValue: Int) { nil }
 }
 
 extension CodingUserInfoKey {

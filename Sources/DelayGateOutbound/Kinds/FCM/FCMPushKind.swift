@@ -121,7 +121,7 @@ public struct FCMPushAdapter: OutboundAdapter {
     /// SHA-256 of it (64 characters).
     static func collapseID(_ key: String) -> String {
         guard key.utf8.count > 64 else { return key }
-        return SHA256.hash(data: Data(key.utf8)).map { String(format: "%02x", $0) }.joined()
+        return Hex.encode(Data(SHA256.hash(data: Data(key.utf8))))
     }
 
     public func deliver(_ request: OutboundRequest, idempotencyKey: String, using http: OutboundHTTP) async
