@@ -168,6 +168,8 @@ public final class DeadlineScheduler: Service, Sendable {
                         Duration.milliseconds(Int64(max(0, $0.timeIntervalSince(clock())) * 1000) + 1)
                     }
                     await wakeup.wait(for: min(wait ?? options.maximumSleep, options.maximumSleep))
+                } catch is CancellationError {
+                    break  // stopping: not a failure
                 } catch {
                     logger.error("scheduler tick failed", metadata: ["error": "\(error)"])
                     await wakeup.wait(for: .seconds(1))

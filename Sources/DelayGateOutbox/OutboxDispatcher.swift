@@ -15,7 +15,7 @@ import Synchronization
 ///
 /// - A crash mid-delivery leaves the row in flight; once its lease expires it is claimed again,
 ///   and the receiver recognises the repeated idempotency key.
-/// - Transient failures back off exponentially with full jitter, or wait as long as the
+/// - Transient failures back off exponentially, spread by the retry's jitter, or wait as long as the
 ///   receiver's `Retry-After` says; after the last attempt the row is dead.
 /// - Permanent failures are dead at once, with the receiver's answer kept.
 /// - Adapters whose secrets are unset are not claimed: their rows wait, attempts untouched.
@@ -112,6 +112,8 @@ public final class OutboxDispatcher: Service, Sendable {
                         }
                         if !claimed.isEmpty { continue }
                         await wakeup.wait(for: try await sleepTime())
+                    } catch is CancellationError {
+                        break  // stopping: not a failure
                     } catch {
                         logger.error("outbox dispatch failed", metadata: ["error": "\(error)"])
                         await wakeup.wait(for: .seconds(1))

@@ -57,11 +57,13 @@ struct CheckCommand: AsyncParsableCommand {
         }
         if let actions = setup.actions {
             let channels = actions.channels.named.map { "\($0.key) → \($0.adapter)" }.joined(separator: ", ")
-            let span = actions.retry.worstCaseSpan.components.seconds
+            let shortest = actions.retry.shortestSpan.components.seconds
+            let longest = actions.retry.worstCaseSpan.components.seconds
+            func hours(_ seconds: Int64) -> String { "\(seconds / 3600) h \(seconds % 3600 / 60) min" }
             print(
                 "actions from \(config.actionsFile): \(channels.isEmpty ? "no channels" : channels); "
                     + "\(actions.compensation.rules.count) compensation rule(s), \(actions.routing.rules.count) routing rule(s); "
-                    + "retries up to \(actions.retry.maxAttempts) attempts over at most \(span / 3600) h \(span % 3600 / 60) min"
+                    + "retries up to \(actions.retry.maxAttempts) attempts, over \(hours(shortest)) to \(hours(longest))"
             )
         }
         if setup.actions == nil {

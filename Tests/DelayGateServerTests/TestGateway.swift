@@ -30,6 +30,7 @@ struct TestGateway {
         port: Int = 0,
         authorization: AuthorizationServer? = nil,
         tls: ServerConfig.TLS? = nil,
+        busyTimeoutMilliseconds: Int = 5000,
         root: String? = nil
     ) throws {
         self.root =
@@ -47,6 +48,7 @@ struct TestGateway {
         configuration.server.bodyLimit = bodyLimit
         configuration.server.tls = tls
         configuration.storage.path = (root as NSString).appendingPathComponent("data/gateway.sqlite")
+        configuration.storage.busyTimeoutMilliseconds = busyTimeoutMilliseconds
         configuration.adaptersDirectory = adaptersPath
         let loaded = AdapterCatalog.load(directory: adaptersPath, environment: environment)
         precondition(loaded.errors.isEmpty, "\(loaded.errors)")

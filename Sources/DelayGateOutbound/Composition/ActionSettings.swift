@@ -30,31 +30,47 @@ public struct ActionSettings: Sendable {
         }
     }
 
-    /// Exponential backoff with full jitter: attempt n waits a random time in
-    /// `0 ... min(cap, base × 2^(n-1))`; after `maxAttempts` a delivery is dead.
+    /// Exponential backoff with a spread: attempt n waits `min(cap, base × 2^(n-1))`, made
+    /// longer or shorter at random by up to `jitter` of itself (±20 % by default), so that
+    /// deliveries that failed together are retried spread out, and none at once. After
+    /// `maxAttempts` a delivery is dead.
     public struct Retry: Sendable, Hashable {
         public var base: Duration
         public var cap: Duration
         public var maxAttempts: Int
+        /// The spread, a fraction of each delay (0 … 1).
+        public var jitter: Double
 
-        /// 30 s doubling to an hour, 30 attempts: up to about a day before a delivery is dead.
-        public init(base: Duration = .seconds(30), cap: Duration = .seconds(3600), maxAttempts: Int = 30) {
+        /// 30 s doubling to 6 h, 25 attempts, ±20 %: 3.9 days nominal, at least 3.1 days (every
+        /// delay at its shortest) before a delivery is dead.
+        public init(
+            base: Duration = .seconds(30), cap: Duration = .seconds(6 * 3600), maxAttempts: Int = 25,
+            jitter: Double = 0.2
+        ) {
             self.base = base
             self.cap = cap
             self.maxAttempts = maxAttempts
+            self.jitter = min(max(jitter, 0), 1)
         }
 
-        /// The delay after failed attempt `attempt` (1-based), with full jitter from `random` in [0, 1).
+        /// The delay after failed attempt `attempt` (1-based); `random` in [0, 1) picks where in
+        /// the spread it falls (0: shortest, 0.5: nominal, 1: longest).
         public func delay(afterAttempt attempt: Int, random: Double) -> Duration {
             let exponent = min(max(attempt - 1, 0), 40)
-            let ceiling = min(
+            let nominal = min(
                 Double(cap.components.seconds), Double(base.components.seconds) * pow(2, Double(exponent)))
-            return .milliseconds(Int64(ceiling * 1000 * min(max(random, 0), 1)))
+            let factor = 1 - jitter + 2 * jitter * min(max(random, 0), 1)
+            return .milliseconds(Int64(nominal * 1000 * factor))
         }
 
-        /// The longest total wait before a delivery is dead (every jitter at its ceiling).
-        public var worstCaseSpan: Duration {
-            (1..<max(maxAttempts, 1)).reduce(Duration.zero) { $0 + delay(afterAttempt: $1, random: 1) }
+        /// The longest total wait before a delivery is dead (every delay at its longest).
+        public var worstCaseSpan: Duration { span(random: 1) }
+
+        /// The shortest total wait before a delivery is dead (every delay at its shortest).
+        public var shortestSpan: Duration { span(random: 0) }
+
+        private func span(random: Double) -> Duration {
+            (1..<max(maxAttempts, 1)).reduce(Duration.zero) { $0 + delay(afterAttempt: $1, random: random) }
         }
     }
 
@@ -166,11 +182,13 @@ public struct ActionSettings: Sendable {
             var baseSeconds: Int?
             var capSeconds: Int?
             var maxAttempts: Int?
+            var jitter: Double?
 
             enum CodingKeys: String, CodingKey {
                 case baseSeconds = "base_seconds"
                 case capSeconds = "cap_seconds"
                 case maxAttempts = "max_attempts"
+                case jitter
             }
         }
 
@@ -256,10 +274,19 @@ public struct ActionSettings: Sendable {
         }
         var retry = Retry()
         if let file = file.retry {
+            let defaults = Retry()
+            if let jitter = file.jitter, !(0...1).contains(jitter) {
+                throw ConfigError(file: path, key: "retry.jitter", message: "expected a fraction from 0 to 1, not \(jitter)")
+            }
             retry = Retry(
-                base: .seconds(try positive(file.baseSeconds ?? 30, key: "retry.base_seconds", path: path)),
-                cap: .seconds(try positive(file.capSeconds ?? 3600, key: "retry.cap_seconds", path: path)),
-                maxAttempts: try positive(file.maxAttempts ?? 30, key: "retry.max_attempts", path: path))
+                base: .seconds(
+                    try positive(
+                        file.baseSeconds ?? Int(defaults.base.components.seconds), key: "retry.base_seconds", path: path)),
+                cap: .seconds(
+                    try positive(
+                        file.capSeconds ?? Int(defaults.cap.components.seconds), key: "retry.cap_seconds", path: path)),
+                maxAttempts: try positive(file.maxAttempts ?? defaults.maxAttempts, key: "retry.max_attempts", path: path),
+                jitter: file.jitter ?? defaults.jitter)
         }
         var dispatch = Dispatch()
         if let file = file.dispatcher {

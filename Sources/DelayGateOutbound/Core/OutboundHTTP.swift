@@ -117,6 +117,10 @@ public struct OutboundHTTP: Sendable {
             let answer: Answer
             do {
                 answer = try await send(request)
+            } catch let error as HTTPClientError where Self.isUnsendable(error) {
+                // No attempt can succeed until the adapter's address is fixed.
+                return .permanent(
+                    status: nil, error: "cannot send to \"\(request.url.prefix(200))\": \(error)", response: nil)
             } catch {
                 return .transient(status: nil, retryAfter: nil, error: Self.describe(error))
             }
@@ -174,6 +178,12 @@ public struct OutboundHTTP: Sendable {
         let trimmed = body.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !trimmed.isEmpty else { return "" }
         return ": " + Redaction.maskingPhoneNumbers(String(trimmed.prefix(200)))
+    }
+
+    /// Errors about the request's URL itself (no scheme, no host, not http or https).
+    static func isUnsendable(_ error: HTTPClientError) -> Bool {
+        [.invalidURL, .emptyScheme, .emptyHost, .missingSocketPath].contains(error)
+            || error.description.hasPrefix("HTTPClientError.unsupportedScheme")
     }
 
     static func describe(_ error: any Error) -> String {

@@ -78,7 +78,9 @@ public struct OutboundRequest: Codable, Sendable, Hashable {
             let line = stored[lineStart..<lineEnd]
             let next = lineEnd == utf8.endIndex ? lineEnd : utf8.index(after: lineEnd)
             if !sawRequestLine {
-                guard let space = line.firstIndex(of: " ") else { throw StoredRequestError(line: String(line)) }
+                guard let space = line.firstIndex(of: " "), isRequestLine(method: line[..<space]) else {
+                    throw StoredRequestError(line: String(line))
+                }
                 request.method = unescaped(line[..<space])
                 request.url = unescaped(line[line.index(after: space)...])
                 sawRequestLine = true
@@ -100,6 +102,13 @@ public struct OutboundRequest: Codable, Sendable, Hashable {
         }
         guard sawRequestLine else { throw StoredRequestError(line: "") }
         return request
+    }
+
+    /// Whether a stored first line starts like a request line: an upper-case method (`POST`,
+    /// `PATCH`, …) before the space. A row damaged or written by something else is then a dead
+    /// letter that says so, rather than a request sent to a nonsense address and retried.
+    private static func isRequestLine(method: Substring) -> Bool {
+        !method.isEmpty && method.utf8.allSatisfy { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }
     }
 
     /// A stored request with a line that is neither a request line nor `name: value`.
