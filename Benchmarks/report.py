@@ -9,6 +9,7 @@ Runs, one after the other, each in its own process:
   outbox     outbox-benchmark 20000 64: deliveries/s to a loopback mock receiver
   claims     outbox-benchmark 1000000 64 --claims-only: claim cost with a million rows pending
   rss        Benchmarks/rss.py: `delaygate serve` holding 1M open shipments, its VmRSS/VmHWM
+  replay     Benchmarks/replay.py: live webhook p99 while `delaygate inbox reprocess` redoes 100k rows
   day        day-replay --orders 1000000: a simulated 1M-order day end to end, in-process
 
 then writes Benchmarks/results/report-<date>.md (and prints it): each figure with its target and
@@ -246,6 +247,7 @@ def main():
         "claims": [bench("outbox-benchmark"), "100000" if quick else "1000000", "64", "--claims-only"],
         "rss": [py, "Benchmarks/rss.py", "--shipments", str(rss_shipments)]
                + (["--due", "5000", "--duration", "3"] if quick else []),
+        "replay": [py, "Benchmarks/replay.py"] + (["--rows", "10000", "--duration", "3"] if quick else []),
         "day": [bench("day-replay"), "--orders", str(orders)],
     }
     parsers = {
@@ -258,6 +260,7 @@ def main():
         "outbox": lambda out: floats(key_values(out, "outbox_benchmark")),
         "claims": lambda out: floats(key_values(out, "outbox_benchmark")),
         "rss": lambda out: floats(key_values(out, "rss_benchmark")),
+        "replay": lambda out: floats(key_values(out, "replay")),
         "day": lambda out: floats(key_values(out, "day_replay")),
     }
     selected = [n for n in commands if (not args.only or n in args.only.split(",")) and n not in args.skip.split(",")]
@@ -350,6 +353,14 @@ def main():
                      f"{f['rss_after_scheduler_mib']:.0f}, under load ≤ {f['rss_load_max_mib']:.0f})",
                      "< 256 MiB", verdict(f["hwm_mib"] < 256), note("rss")))
     failed("rss", "RSS at 1M open shipments")
+    if ok("replay"):
+        f = runs["replay"].figures
+        rows.append((f"Live webhooks (wrk -c8, 20 ms pause: about {fmt(f['live_rps'])} req/s) while `delaygate inbox "
+                     f"reprocess --all` redoes {fmt(f['rows'])} inbox rows beside them: live p99 during / alone",
+                     f"{f['ratio']:.2f} ({f['during_p99_ms']:.1f} vs {f['alone_p99_ms']:.1f} ms; the reprocess took "
+                     f"{f['reprocess_s']:.0f} s, {f['reprocess_alone_s']:.0f} s alone; {fmt(f['non2xx'])} non-2xx)",
+                     "≤ 2 ×", verdict(f["ratio"] <= 2 and f["non2xx"] == 0 and f["overlapped"] == 1), note("replay")))
+    failed("replay", "Inbox replay beside live traffic")
     if ok("day"):
         f = runs["day"].figures
         replay = f["replay_s"] + f["drain_s"]

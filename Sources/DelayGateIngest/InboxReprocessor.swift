@@ -7,34 +7,51 @@ import GRDB
 /// configured now: after a parser fix, or a configuration fix that makes rejected bodies usable.
 ///
 /// Safe to repeat and safe while the gateway runs: events are stored once by their keys and
-/// shipment state never moves backwards.
+/// shipment state never moves backwards. It also leaves room for the gateway: each transaction
+/// holds the write lock for about ``transactionBudget`` (the rows per transaction adapt to it),
+/// and after each one the lock is left free for ``pause``, so that a webhook waiting for it is
+/// delayed by one short transaction, not by a page of hundreds of rows.
 public struct InboxReprocessor: Sendable {
     public let database: any DatabaseWriter
     public let catalog: AdapterCatalog
+    /// Rows read at a time.
     public var pageSize: Int
+    /// About how long one transaction may hold the write lock.
+    public var transactionBudget: Duration
+    /// How long the lock is left free after each transaction: more than the millisecond a
+    /// waiting gateway connection sleeps between tries (see `GatewayDatabase`).
+    public var pause: Duration
 
-    public init(database: any DatabaseWriter, catalog: AdapterCatalog, pageSize: Int = 500) {
+    public init(
+        database: any DatabaseWriter, catalog: AdapterCatalog, pageSize: Int = 500,
+        transactionBudget: Duration = .milliseconds(2), pause: Duration = .milliseconds(2)
+    ) {
         self.database = database
         self.catalog = catalog
         self.pageSize = pageSize
+        self.transactionBudget = transactionBudget
+        self.pause = pause
     }
 
     /// What a reprocessing run did.
     public struct Report: Sendable, Hashable {
         public var rows = 0
         public var summary = InboxNormalization.Summary()
+        /// Write transactions it took.
+        public var transactions = 0
     }
 
     /// Reprocesses every row in `states`, oldest first.
     public func reprocess(states: Set<InboxState>, clock: @Sendable () -> Date = { Date() }) async throws -> Report {
         var report = Report()
         var afterID: Int64 = 0
+        var rowsPerTransaction = 16
         while true {
             let records = try await database.read { [afterID, pageSize] db in
                 try InboxStore.rows(in: states, afterID: afterID, limit: pageSize, in: db)
             }
             guard let last = records.last else { return report }
-            try await apply(records, to: &report, at: clock())
+            try await apply(records, to: &report, rowsPerTransaction: &rowsPerTransaction, at: clock())
             afterID = last.id
         }
     }
@@ -46,15 +63,35 @@ public struct InboxReprocessor: Sendable {
         let missing = Set(ids).subtracting(records.map(\.id))
         guard missing.isEmpty else { throw ReprocessError.unknownRows(missing.sorted()) }
         var report = Report()
-        try await apply(records, to: &report, at: clock())
+        var rowsPerTransaction = 16
+        try await apply(records, to: &report, rowsPerTransaction: &rowsPerTransaction, at: clock())
         return report
     }
 
-    private func apply(_ records: [InboxRecord], to report: inout Report, at now: Date) async throws {
-        let items = records.map { InboxNormalization.Item(record: $0, catalog: catalog) }
-        let summary = try await database.write { db in try InboxNormalization.apply(items, at: now, in: db) }
-        report.rows += records.count
-        report.summary.merge(summary)
+    /// Normalizes `records` in transactions of about ``transactionBudget`` each, adapting
+    /// `rowsPerTransaction` to how long the last one took (waiting for the lock included, so
+    /// that it yields more when the gateway is busy).
+    private func apply(
+        _ records: [InboxRecord], to report: inout Report, rowsPerTransaction: inout Int, at now: Date
+    ) async throws {
+        var start = records.startIndex
+        while start < records.endIndex {
+            if report.transactions > 0 { try await Task.sleep(for: pause) }
+            let end = min(records.endIndex, start + rowsPerTransaction)
+            let items = records[start..<end].map { InboxNormalization.Item(record: $0, catalog: catalog) }
+            let began = ContinuousClock.now
+            let summary = try await database.write { db in try InboxNormalization.apply(items, at: now, in: db) }
+            let took = ContinuousClock.now - began
+            if took * 2 < transactionBudget {
+                rowsPerTransaction = min(pageSize, rowsPerTransaction * 2)
+            } else if took > transactionBudget {
+                rowsPerTransaction = max(1, rowsPerTransaction / 2)
+            }
+            report.rows += items.count
+            report.transactions += 1
+            report.summary.merge(summary)
+            start = end
+        }
     }
 }
 

@@ -176,7 +176,9 @@ public final class OutboxDispatcher: Service, Sendable {
         let next = try await database.read { db in
             try adapters.compactMap { try OutboxStore.nextDue(adapter: $0, in: db) }.min()
         }
-        guard let next, next > now else { return dispatch.maximumSleep }
+        guard let next else { return dispatch.maximumSleep }
+        // Fell due since the claim (or the clock jumped ahead): claim again at once.
+        guard next > now else { return .zero }
         return min(dispatch.maximumSleep, .milliseconds(Int64(next.timeIntervalSince(now) * 1000) + 1))
     }
 

@@ -279,13 +279,41 @@ struct WebhookTests {
         #expect(try await test.eventCount() == 1)
     }
 
+    @Test("inbox reprocess works in transactions sized to its lock budget, halving when over it and doubling when well under")
+    func reprocessTransactionsFollowTheBudget() async throws {
+        let test = try TestGateway()
+        defer { test.remove() }
+        try await test.gateway.application().test(.router) { client in
+            for index in 0..<40 {
+                let body = TestGateway.batch(tracking: "SF15\(index)", [("picked_up", 8)])
+                try await client.postWebhook(body) { #expect($0.status == .accepted) }
+            }
+            await test.gateway.normalizer.waitUntilIdle()
+        }
+        let catalog = test.gateway.catalog
+        // Every transaction is over a budget of a nanosecond: 16, 8, 4, 2, then one row at a time.
+        let strict = try await InboxReprocessor(
+            database: test.database, catalog: catalog, transactionBudget: .nanoseconds(1), pause: .zero
+        ).reprocess(states: [.normalized])
+        #expect(strict.rows == 40)
+        #expect(strict.transactions == 4 + 10)
+        // Every transaction is well under ten seconds: 16, then the 24 left.
+        let lenient = try await InboxReprocessor(
+            database: test.database, catalog: catalog, transactionBudget: .seconds(10), pause: .zero
+        ).reprocess(states: [.normalized])
+        #expect(lenient.rows == 40)
+        #expect(lenient.transactions == 2)
+        #expect(lenient.summary.duplicateEvents == 40)
+        #expect(try await test.eventCount() == 40)
+    }
+
     @Test("rows left pending by a crash are normalized when the gateway starts")
     func recoveryAtStart() async throws {
         let test = try TestGateway()
         defer { test.remove() }
         let body = TestGateway.batch([("picked_up", 8), ("hub_arrival", 12)])
         // Simulate a crash between the inbox commit and normalization.
-        try await test.database.write { db in
+        _ = try await test.database.write { db in
             try InboxStore.append(
                 InboxEntry(
                     adapter: "integrator", contentType: "application/json", body: Data(body.utf8), receivedAt: Date(),
@@ -395,7 +423,7 @@ struct GatewayAlertingTests {
     func cancelledNormalizerReturns() async throws {
         let test = try TestGateway()
         defer { test.remove() }
-        try await test.database.write { db in
+        _ = try await test.database.write { db in
             try InboxStore.append(
                 InboxEntry(
                     adapter: "integrator", contentType: "application/json",

@@ -1,6 +1,10 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// Opens DelayGate's SQLite database: a WAL-mode `DatabasePool` with the schema migrated.
 ///
 /// ```swift
@@ -33,14 +37,42 @@ public enum GatewayDatabase {
         return pool
     }
 
+    /// Flushes the write-ahead log of the database at `path` to disk: what commits made with
+    /// `synchronous=NORMAL` wrote becomes durable, as if each had been made with `FULL` (in WAL
+    /// mode a commit is durable once its log frames are on disk). Does nothing without a log.
+    public static func flushLog(of path: String) throws {
+        let descriptor = Glibc.open(path + "-wal", O_RDONLY)
+        guard descriptor >= 0 else {
+            if errno == ENOENT { return }
+            throw StorageError.commitFailed("cannot open \(path)-wal to flush it: \(String(cString: strerror(errno)))")
+        }
+        defer { close(descriptor) }
+        guard fsync(descriptor) == 0 else {
+            throw StorageError.commitFailed("cannot flush \(path)-wal: \(String(cString: strerror(errno)))")
+        }
+    }
+
+    /// Waits for a lock held by another connection by trying again every millisecond, for at
+    /// least `timeout`.
+    ///
+    /// SQLite's own busy timeout sleeps 1, 2, 5, 10 … up to 100 ms between tries, so a webhook
+    /// waiting behind another process's transaction (`delaygate inbox reprocess`, an operator's
+    /// shell) could sleep on long after the lock was free, and miss a short gap between that
+    /// process's transactions altogether.
+    static func pollingBusyHandler(timeout: Duration) -> Database.BusyCallback {
+        let milliseconds = Int(timeout.components.seconds) * 1000 + Int(timeout.components.attoseconds / 1_000_000_000_000_000)
+        return { tries in
+            guard tries < milliseconds else { return false }
+            usleep(1000)
+            return true
+        }
+    }
+
     static func configuration(_ options: Options) -> Configuration {
         var configuration = Configuration()
         configuration.label = "delaygate"
         configuration.maximumReaderCount = options.maximumReaderCount
-        let seconds =
-            Double(options.busyTimeout.components.seconds)
-            + Double(options.busyTimeout.components.attoseconds) / 1e18
-        configuration.busyMode = .timeout(seconds)
+        configuration.busyMode = .callback(pollingBusyHandler(timeout: options.busyTimeout))
         // Foreign keys stay declared in the schema for readers, but the hot insert path does not
         // pay for their checks: every write goes through code that keeps them consistent.
         configuration.foreignKeysEnabled = false
