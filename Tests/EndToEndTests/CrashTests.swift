@@ -16,7 +16,13 @@ import Testing
 struct CrashTests {
     /// Events acknowledged with a 2xx, by event id.
     final class Ledger: Sendable {
-        private let acknowledged = Mutex<Set<String>>([])
+        private struct Acknowledged {
+            var ids: Set<String> = []
+            /// Callers of ``waitUntil(count:)``, with the count each waits for.
+            var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+        }
+
+        private let acknowledged = Mutex(Acknowledged())
         private let attempted = Atomic<Int>(0)
         private let signalled = Mutex<Date?>(nil)
 
@@ -25,13 +31,30 @@ struct CrashTests {
         }
 
         func acknowledge(_ id: String) -> Int {
-            acknowledged.withLock {
-                $0.insert(id)
-                return $0.count
+            let (count, reached) = acknowledged.withLock { state in
+                state.ids.insert(id)
+                let count = state.ids.count
+                let reached = state.waiters.filter { $0.count <= count }.map(\.continuation)
+                state.waiters.removeAll { $0.count <= count }
+                return (count, reached)
             }
+            for waiter in reached { waiter.resume() }
+            return count
         }
 
-        var ids: Set<String> { acknowledged.withLock { $0 } }
+        var ids: Set<String> { acknowledged.withLock { $0.ids } }
+
+        /// Returns once `count` events are acknowledged.
+        func waitUntil(count: Int) async {
+            await withCheckedContinuation { continuation in
+                let reached = acknowledged.withLock { state in
+                    guard state.ids.count < count else { return true }
+                    state.waiters.append((count, continuation))
+                    return false
+                }
+                if reached { continuation.resume() }
+            }
+        }
 
         /// When ``CrashTests/load(address:process:ledger:round:connections:killAfter:signal:client:)`` sent its signal.
         var signalledAt: Date? { signalled.withLock { $0 } }
