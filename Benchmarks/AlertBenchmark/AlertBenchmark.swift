@@ -33,6 +33,10 @@ struct AlertBenchmark {
 
     static func main() async throws {
         let arguments = Array(CommandLine.arguments.dropFirst())
+        if arguments.contains("--help") || arguments.contains("-h") {
+            print("usage: alert-benchmark [open shipments …]   (default: 10000 100000 1000000)")
+            return
+        }
         if arguments.first == "open-database" {
             guard arguments.count >= 2 else { fatalError("usage: alert-benchmark open-database PATH [shipments]") }
             let count = arguments.count > 2 ? Int(arguments[2].replacingOccurrences(of: "_", with: "")) : nil

@@ -61,11 +61,25 @@ struct DayReplay {
         /// `FULL` as the gateway ships; `OFF` shows how much of the time is spent syncing.
         var synchronous = "FULL"
 
+        static let usage = """
+            usage: day-replay [--orders 1000000] [--seed 1] [--batch 500] [--window 60]
+                              [--history-days 14] [--history-orders-per-day 2000] [--config config/gateway.yaml]
+                              [--directory DIR] [--keep] [--synchronous FULL|NORMAL|OFF]
+            Replays a simulated day of N orders through the alert engine, in-process, on a real SQLite file;
+            run it from the repository root (it reads config/). The last line is machine-readable.
+            """
+
+        /// Prints `message` and the usage to standard error and exits with status 2.
+        static func fail(_ message: String) -> Never {
+            FileHandle.standardError.write(Data("day-replay: \(message)\n\(usage)\n".utf8))
+            exit(2)
+        }
+
         init(_ arguments: [String]) {
             var iterator = arguments.makeIterator()
             func number(_ name: String) -> Int {
                 guard let text = iterator.next(), let value = Int(text.replacingOccurrences(of: "_", with: "")) else {
-                    fatalError("\(name) needs a number")
+                    Self.fail("\(name) needs a number")
                 }
                 return value
             }
@@ -83,9 +97,12 @@ struct DayReplay {
                 case "--synchronous":
                     synchronous = (iterator.next() ?? "").uppercased()
                     guard ["OFF", "NORMAL", "FULL", "EXTRA"].contains(synchronous) else {
-                        fatalError("--synchronous takes OFF, NORMAL, FULL or EXTRA")
+                        Self.fail("--synchronous takes OFF, NORMAL, FULL or EXTRA")
                     }
-                default: fatalError("unknown argument \(argument); see the doc comment of DayReplay")
+                case "--help", "-h":
+                    print(Self.usage)
+                    exit(0)
+                default: Self.fail("unknown argument \(argument)")
                 }
             }
         }
@@ -138,7 +155,7 @@ struct DayReplay {
         setup.alerting.calendar.windows = day.network.calendar.periods.map {
             SeasonCalendar.Window(name: $0.name, span: .dates(from: $0.start, to: $0.end), factor: $0.dwellFactor)
         }
-        guard let actions = setup.actions else { fatalError("\(options.config) has no actions file") }
+        guard let actions = setup.actions else { Options.fail("\(options.config) has no actions file") }
         let model = AlertModel(
             policy: setup.alerting.policy, calendar: setup.alerting.calendar, playbook: setup.alerting.playbook,
             planner: OutboxPlanner(settings: actions, catalog: setup.outbound))

@@ -33,6 +33,10 @@ import Darwin
 // logger per request).
 LoggingSystem.bootstrap { label in DeferredMetadataLogHandler.standardError(label: label) }
 
+if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
+    print("usage: outbox-benchmark [deliveries] [concurrency] [--claims-only] [--separate-receiver]")
+    exit(0)
+}
 let arguments = CommandLine.arguments.dropFirst().compactMap { Int($0) }
 let deliveries = arguments.first ?? 20_000
 let concurrency = arguments.dropFirst().first ?? 64

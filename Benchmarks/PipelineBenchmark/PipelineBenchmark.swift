@@ -122,6 +122,14 @@ struct PipelineBenchmark {
     }
 
     static func main() async throws {
+        if CommandLine.arguments.contains("--help") || CommandLine.arguments.contains("-h") {
+            print(
+                """
+                usage: pipeline-benchmark [deliveries] [batch size] [events per delivery] [--sql]
+                       pipeline-benchmark kinds     (parse throughput of each inbound kind)
+                """)
+            return
+        }
         if CommandLine.arguments.dropFirst().first == "kinds" {
             try parseByKind()
             return
