@@ -5,10 +5,12 @@ import DelayGateStorage
 import Foundation
 import GRDB
 import Hummingbird
+import Synchronization
 import Testing
 
-/// Many rows failing together, and one row that cannot be sent at all (RELIABILITY 9 and 11).
-@Suite("Outbox under mass failure", .timeLimit(.minutes(3)))
+/// Many rows failing together, rows that cannot be sent at all, and rows due in the past
+/// (RELIABILITY 9, 10 and 11).
+@Suite("Outbox under mass failure, poison rows and clock jumps", .timeLimit(.minutes(3)))
 struct MassFailureTests {
     /// A `generic-http` adapter posting to the mock receiver's `/hooks/alerts`, with its catalog.
     static func hookCatalog(_ base: String, concurrency: Int, in folder: TemporaryFolder) throws -> OutboundCatalog {
@@ -145,5 +147,45 @@ struct MassFailureTests {
         }
         #expect(receiver.created.count == 8)
         #expect(!receiver.created.contains { ["notice:4", "notice:7"].contains($0.idempotencyKey) })
+    }
+
+    @Test("rows due long ago at start, and rows made due by a clock jump, are delivered by the running dispatcher")
+    func dueInThePast() async throws {
+        let receiver = MockHTTPReceiver()
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await MockServer.run(receiver.router()) { base in
+            let catalog = try Self.hookCatalog(base, concurrency: 8, in: folder)
+            let database = try GatewayDatabase.open(at: folder.path("outbox.sqlite"))
+            let writer = GroupCommitWriter(database: database)
+            let adapter = try #require(catalog.adapter(named: "hook"))
+            let start = at(hours: 0)
+            // Ten rows due an hour before the dispatcher starts (a restart after downtime), and ten
+            // more due an hour after it starts (reached by a jump of the clock, not by waiting).
+            try await database.write { db in
+                try Self.enqueueNotices(20, adapter: adapter, at: start, in: db)
+                try db.execute(
+                    sql: "UPDATE outbox SET next_attempt_at = ? WHERE id <= 10",
+                    arguments: [Int64(start.addingTimeInterval(-3600).timeIntervalSince1970 * 1000)])
+                try db.execute(
+                    sql: "UPDATE outbox SET next_attempt_at = ? WHERE id > 10",
+                    arguments: [Int64(start.addingTimeInterval(3600).timeIntervalSince1970 * 1000)])
+            }
+            let now = Mutex(start)
+            let dispatcher = OutboxDispatcher(
+                database: database, writer: writer, catalog: catalog,
+                dispatch: .init(maximumSleep: .milliseconds(100)), clock: { now.withLock { $0 } })
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await writer.run() }
+                group.addTask { try await dispatcher.run() }
+                await receiver.waitUntil { $0.created.count >= 10 }
+                #expect(receiver.created.count == 10)
+                now.withLock { $0 = start.addingTimeInterval(7200) }
+                await receiver.waitUntil { $0.created.count >= 20 }
+                group.cancelAll()
+            }
+        }
+        #expect(Set(receiver.created.compactMap(\.idempotencyKey)).count == 20)
+        #expect(receiver.duplicateKeyHits == 0)
     }
 }
