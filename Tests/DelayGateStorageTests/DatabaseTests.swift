@@ -64,4 +64,16 @@ struct DatabaseTests {
         _ = try GatewayDatabase.open(at: path)
         #expect(FileManager.default.fileExists(atPath: path))
     }
+
+    @Test("flushLog flushes the WAL of a database and does nothing where there is none")
+    func flushLog() throws {
+        let directory = try TemporaryDirectory()
+        defer { directory.remove() }
+        let path = directory.file("gateway.sqlite")
+        let pool = try GatewayDatabase.open(at: path, options: .init(synchronous: "NORMAL"))
+        try pool.write { db in try db.execute(sql: "CREATE TABLE flushed (id INTEGER)") }
+        #expect(FileManager.default.fileExists(atPath: path + "-wal"))
+        try GatewayDatabase.flushLog(of: path)
+        try GatewayDatabase.flushLog(of: directory.file("no-such.sqlite"))
+    }
 }

@@ -1,10 +1,6 @@
 import Foundation
 import GRDB
 
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// Opens DelayGate's SQLite database: a WAL-mode `DatabasePool` with the schema migrated.
 ///
 /// ```swift
@@ -41,14 +37,12 @@ public enum GatewayDatabase {
     /// `synchronous=NORMAL` wrote becomes durable, as if each had been made with `FULL` (in WAL
     /// mode a commit is durable once its log frames are on disk). Does nothing without a log.
     public static func flushLog(of path: String) throws {
-        let descriptor = Glibc.open(path + "-wal", O_RDONLY)
-        guard descriptor >= 0 else {
-            if errno == ENOENT { return }
-            throw StorageError.commitFailed("cannot open \(path)-wal to flush it: \(String(cString: strerror(errno)))")
-        }
-        defer { close(descriptor) }
-        guard fsync(descriptor) == 0 else {
-            throw StorageError.commitFailed("cannot flush \(path)-wal: \(String(cString: strerror(errno)))")
+        guard let log = FileHandle(forReadingAtPath: path + "-wal") else { return }
+        defer { try? log.close() }
+        do {
+            try log.synchronize()
+        } catch {
+            throw StorageError.commitFailed("cannot flush \(path)-wal: \(error)")
         }
     }
 
