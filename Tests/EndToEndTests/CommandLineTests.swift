@@ -45,6 +45,43 @@ struct CommandLineTests {
         #expect(missing.output.contains("nope.yaml: file not found"))
     }
 
+    @Test("inbox reprocess normalizes rejected rows in short transactions and refuses a hold of 0 ms")
+    func inboxReprocess() async throws {
+        let folder = try GatewayFolder()
+        defer { folder.remove() }
+        // Bodies kept as rejected (say, by an adapter that was misconfigured), usable now.
+        do {
+            let pool = try GatewayDatabase.open(at: folder.databasePath)
+            try await pool.write { db in
+                for index in 0..<30 {
+                    _ = try InboxStore.append(
+                        InboxEntry(
+                            adapter: "integrator", contentType: "application/json",
+                            body: Data(CrashTests.body(eventID: "rp-\(index)").utf8), receivedAt: Date(),
+                            state: .rejected, reason: "no carrier"),
+                        in: db)
+                }
+            }
+        }
+        let refused = try await run(
+            ["inbox", "reprocess", "--config", folder.configPath, "--hold-ms", "0"], environment: folder.environment,
+            in: folder)
+        #expect(refused.status != 0)
+        #expect(refused.output.contains("--hold-ms must be a positive number of milliseconds"), "\(refused.output)")
+
+        let result = try await run(
+            ["inbox", "reprocess", "--config", folder.configPath, "--hold-ms", "1"], environment: folder.environment,
+            in: folder)
+        #expect(result.status == 0, "\(result.output)")
+        #expect(result.output.contains("reprocessed 30 row(s): 30 normalized (30 new event(s), 0 already stored), 0 rejected, in "))
+        let database = try DatabaseQueue(path: folder.databasePath)
+        let (counts, events) = try await database.read { db in
+            (try InboxStore.counts(in: db), try EventStore.count(in: db))
+        }
+        #expect(counts == [.normalized: 30])
+        #expect(events == 30)
+    }
+
     @Test("serve with a broken configuration refuses to start")
     func serveRefuses() async throws {
         let folder = try GatewayFolder()
