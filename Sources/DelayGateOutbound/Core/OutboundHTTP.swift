@@ -52,7 +52,11 @@ public struct OutboundHTTP: Sendable {
     ///   elsewhere (as a GET, for 301–303) behind the operator's back; it becomes a dead letter
     ///   that names the new location;
     /// - no tracing spans (DelayGate bootstraps no tracer; building the attributes of a no-op
-    ///   span was 3 % of the dispatcher's CPU per delivery).
+    ///   span was 3 % of the dispatcher's CPU per delivery);
+    /// - no response decompression: the shared client asks for gzip or deflate and inflates the
+    ///   answer through one more channel handler; the answers DelayGate reads are short JSON;
+    /// - no idle-read timer: each request's deadline (the dispatcher's `timeout_seconds`) bounds
+    ///   the whole exchange, and a per-request timer rescheduled at every read added nothing.
     ///
     /// It lives as long as the process.
     public static let defaultClient: HTTPClient = {
@@ -60,6 +64,8 @@ public struct OutboundHTTP: Sendable {
         configuration.connectionPool = .init(idleTimeout: .seconds(60), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
         configuration.redirectConfiguration = .disallow
         configuration.tracing.tracer = nil
+        configuration.decompression = .disabled
+        configuration.timeout = .init(connect: .seconds(10), read: nil)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 
