@@ -7,10 +7,10 @@ import GRDB
 /// configured now: after a parser fix, or a configuration fix that makes rejected bodies usable.
 ///
 /// Safe to repeat and safe while the gateway runs: events are stored once by their keys and
-/// shipment state never moves backwards. It also leaves room for the gateway: each transaction
-/// holds the write lock for about ``transactionBudget`` (the rows per transaction adapt to it),
-/// and after each one the lock is left free for ``pause``, so that a webhook waiting for it is
-/// delayed by one short transaction, not by a page of hundreds of rows.
+/// shipment state never moves backwards. It also leaves room for the gateway: it writes in
+/// ``PacedTransactions`` of about ``transactionBudget`` each, with ``pause`` between them, so that
+/// a webhook waiting for the lock is delayed by one short transaction, not by a page of hundreds
+/// of rows.
 public struct InboxReprocessor: Sendable {
     public let database: any DatabaseWriter
     public let catalog: AdapterCatalog
@@ -45,13 +45,13 @@ public struct InboxReprocessor: Sendable {
     public func reprocess(states: Set<InboxState>, clock: @Sendable () -> Date = { Date() }) async throws -> Report {
         var report = Report()
         var afterID: Int64 = 0
-        var rowsPerTransaction = 16
+        var paced = pacing()
         while true {
             let records = try await database.read { [afterID, pageSize] db in
                 try InboxStore.rows(in: states, afterID: afterID, limit: pageSize, in: db)
             }
             guard let last = records.last else { return report }
-            try await apply(records, to: &report, rowsPerTransaction: &rowsPerTransaction, at: clock())
+            try await apply(records, to: &report, paced: &paced, at: clock())
             afterID = last.id
         }
     }
@@ -63,30 +63,24 @@ public struct InboxReprocessor: Sendable {
         let missing = Set(ids).subtracting(records.map(\.id))
         guard missing.isEmpty else { throw ReprocessError.unknownRows(missing.sorted()) }
         var report = Report()
-        var rowsPerTransaction = 16
-        try await apply(records, to: &report, rowsPerTransaction: &rowsPerTransaction, at: clock())
+        var paced = pacing()
+        try await apply(records, to: &report, paced: &paced, at: clock())
         return report
     }
 
-    /// Normalizes `records` in transactions of about ``transactionBudget`` each, adapting
-    /// `rowsPerTransaction` to how long the last one took (waiting for the lock included, so
-    /// that it yields more when the gateway is busy).
+    private func pacing() -> PacedTransactions {
+        PacedTransactions(budget: transactionBudget, pause: pause, maximumSize: pageSize)
+    }
+
+    /// Normalizes `records` in transactions of about ``transactionBudget`` each.
     private func apply(
-        _ records: [InboxRecord], to report: inout Report, rowsPerTransaction: inout Int, at now: Date
+        _ records: [InboxRecord], to report: inout Report, paced: inout PacedTransactions, at now: Date
     ) async throws {
         var start = records.startIndex
         while start < records.endIndex {
-            if report.transactions > 0 { try await Task.sleep(for: pause) }
-            let end = min(records.endIndex, start + rowsPerTransaction)
+            let end = min(records.endIndex, start + paced.size)
             let items = records[start..<end].map { InboxNormalization.Item(record: $0, catalog: catalog) }
-            let began = ContinuousClock.now
-            let summary = try await database.write { db in try InboxNormalization.apply(items, at: now, in: db) }
-            let took = ContinuousClock.now - began
-            if took * 2 < transactionBudget {
-                rowsPerTransaction = min(pageSize, rowsPerTransaction * 2)
-            } else if took > transactionBudget {
-                rowsPerTransaction = max(1, rowsPerTransaction / 2)
-            }
+            let summary = try await paced.write(database) { db, _ in try InboxNormalization.apply(items, at: now, in: db) }
             report.rows += items.count
             report.transactions += 1
             report.summary.merge(summary)

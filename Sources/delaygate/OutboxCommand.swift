@@ -97,7 +97,19 @@ struct OutboxCommand: AsyncParsableCommand {
             let database = try openExistingDatabase(setup)
             let now = Date()
             if allDead {
-                let count = try await database.write { db in try OutboxStore.replayAllDead(at: now, in: db) }
+                // A page at a time, so that a running gateway's writes wait for one short
+                // transaction at most, however many dead letters there are.
+                var paced = PacedTransactions()
+                var afterID: Int64 = 0
+                var count = 0
+                while true {
+                    let replayed = try await paced.write(database) { [afterID] db, size in
+                        try OutboxStore.replayDead(after: afterID, limit: size, at: now, in: db)
+                    }
+                    guard let last = replayed.last else { break }
+                    count += replayed.count
+                    afterID = last
+                }
                 print("replayed \(count) dead deliver\(count == 1 ? "y" : "ies")")
                 return
             }

@@ -92,6 +92,47 @@ struct OutboxStoreTests {
         }
     }
 
+    @Test("dead letters are replayed a page at a time, lowest ids first, each once")
+    func replayDeadByPages() async throws {
+        try await withDatabase { pool, _ in
+            try await Self.fill(pool)  // ids 31–40 dead
+            let now = Date(timeIntervalSince1970: 1_795_000_100)
+            let pages = try await pool.write { db in
+                [
+                    try OutboxStore.replayDead(after: 0, limit: 4, at: now, in: db),
+                    try OutboxStore.replayDead(after: 34, limit: 4, at: now, in: db),
+                    try OutboxStore.replayDead(after: 38, limit: 4, at: now, in: db),
+                    try OutboxStore.replayDead(after: 40, limit: 4, at: now, in: db),
+                ]
+            }
+            #expect(pages == [[31, 32, 33, 34], [35, 36, 37, 38], [39, 40], []])
+            let (counts, replayed) = try await pool.read { db in
+                (
+                    try OutboxStore.counts(in: db),
+                    try OutboxStore.row(id: 35, in: db)
+                )
+            }
+            #expect(counts == [.pending: 20, .inFlight: 10, .delivered: 10, .dead: 0])
+            #expect(replayed?.attempts == 0)
+            #expect(replayed?.nextAttemptAt == Date(millisecondsSince1970: now.millisecondsSince1970))
+        }
+    }
+
+    @Test("paced transactions halve their size when over budget and double it when well under, up to the maximum")
+    func pacedTransactions() async throws {
+        try await withDatabase { pool, _ in
+            var strict = PacedTransactions(budget: .nanoseconds(1), pause: .zero, initialSize: 16)
+            var sizes: [Int] = []
+            for _ in 0..<6 { sizes.append(try await strict.write(pool) { _, size in size }) }
+            #expect(sizes == [16, 8, 4, 2, 1, 1])
+            #expect(strict.count == 6)
+            var lenient = PacedTransactions(budget: .seconds(10), pause: .zero, initialSize: 16, maximumSize: 100)
+            sizes = []
+            for _ in 0..<5 { sizes.append(try await lenient.write(pool) { _, size in size }) }
+            #expect(sizes == [16, 32, 64, 100, 100])
+        }
+    }
+
     @Test("counts and dead letters are read from indexes, not from the table with its requests")
     func queryPlans() async throws {
         try await withDatabase { pool, _ in

@@ -234,6 +234,22 @@ public enum OutboxStore {
         return db.changesCount
     }
 
+    /// Puts up to `limit` dead deliveries with ids above `afterID` back in the queue, lowest ids
+    /// first: ``replayAllDead(at:in:)`` a page at a time, for a replay that must not hold the
+    /// write lock for long (see ``PacedTransactions``). - Returns: the ids replayed, ascending.
+    public static func replayDead(after afterID: Int64, limit: Int, at now: Date, in db: Database) throws -> [Int64] {
+        try Int64.fetchAll(
+            db.cachedStatement(
+                sql: """
+                    UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+                    WHERE id IN (
+                        SELECT id FROM outbox INDEXED BY outbox_dead WHERE state = 'dead' AND id > ? ORDER BY id LIMIT ?)
+                    RETURNING id
+                    """),
+            arguments: [now.millisecondsSince1970, now.millisecondsSince1970, afterID, limit]
+        ).sorted()
+    }
+
     public static func row(id: Int64, in db: Database) throws -> OutboxRow? {
         try OutboxRow.fetchOne(db, sql: "SELECT * FROM outbox WHERE id = ?", arguments: [id])
     }
