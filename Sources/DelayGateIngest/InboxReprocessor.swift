@@ -80,7 +80,9 @@ public struct InboxReprocessor: Sendable {
         while start < records.endIndex {
             let end = min(records.endIndex, start + paced.size)
             let items = records[start..<end].map { InboxNormalization.Item(record: $0, catalog: catalog) }
-            let summary = try await paced.write(database) { db, _ in try InboxNormalization.apply(items, at: now, in: db) }
+            let summary = try await paced.write(database) { db, _ in
+                try InboxNormalization.apply(items, at: now, in: db)
+            }
             report.rows += items.count
             report.transactions += 1
             report.summary.merge(summary)

@@ -88,11 +88,14 @@ struct InboxCommand: AsyncParsableCommand {
             name: .customLong("hold-ms"),
             help: ArgumentHelp(
                 "About how long each transaction holds the write lock, in milliseconds.",
-                discussion: "Live webhooks of a running gateway wait at most about this long for it; larger is faster."))
+                discussion: "Live webhooks of a running gateway wait at most about this long for it; larger is faster.")
+        )
         var holdMilliseconds = 2
 
         func validate() throws {
-            guard holdMilliseconds > 0 else { throw ValidationError("--hold-ms must be a positive number of milliseconds") }
+            guard holdMilliseconds > 0 else {
+                throw ValidationError("--hold-ms must be a positive number of milliseconds")
+            }
         }
 
         func run() async throws {
@@ -120,7 +123,8 @@ struct InboxCommand: AsyncParsableCommand {
             let summary = report.summary
             print(
                 "reprocessed \(report.rows) row(s): \(summary.normalized) normalized (\(summary.eventsInserted) new event(s), "
-                    + "\(summary.duplicateEvents) already stored), \(summary.rejected) rejected, in \(report.transactions) transaction(s)")
+                    + "\(summary.duplicateEvents) already stored), \(summary.rejected) rejected, in \(report.transactions) transaction(s)"
+            )
         }
     }
 }
@@ -145,4 +149,3 @@ func openExistingDatabase(_ setup: GatewaySetup, synchronous: String? = nil) thr
 func pad(_ text: String, _ width: Int) -> String {
     text.count >= width ? text + " " : text + String(repeating: " ", count: width - text.count)
 }
-

@@ -62,7 +62,8 @@ struct OutboxCommand: AsyncParsableCommand {
                 let note = row.state == .delivered ? (row.receipt.map { "receipt \($0)" } ?? "") : (row.lastError ?? "")
                 let masked = Redaction.maskingPhoneNumbers(note)
                 print(
-                    pad(String(row.id), 8) + pad(rfc3339(row.createdAt), 25) + pad(row.adapter, 16) + pad(row.action, 24)
+                    pad(String(row.id), 8) + pad(rfc3339(row.createdAt), 25) + pad(row.adapter, 16)
+                        + pad(row.action, 24)
                         + pad(row.state.rawValue, 11) + pad(String(row.attempts), 6)
                         + (masked.count > 100 ? String(masked.prefix(99)) + "…" : masked))
             }

@@ -39,12 +39,15 @@ struct MassFailureTests {
         }
     }
 
-    @Test("10,000 deliveries fail at once: their retries spread by jitter (no second above 3× the mean), and all arrive once the receiver recovers")
+    @Test(
+        "10,000 deliveries fail at once: their retries spread by jitter (no second above 3× the mean), and all arrive once the receiver recovers"
+    )
     func retriesSpreadByJitter() async throws {
         let receiver = MockHTTPReceiver(
             faults: FaultPlan(
                 random: .init(
-                    probability: 1, seed: 11, serverErrorWeight: 1, rateLimitedWeight: 0, delayWeight: 0, dropWeight: 0)))
+                    probability: 1, seed: 11, serverErrorWeight: 1, rateLimitedWeight: 0, delayWeight: 0, dropWeight: 0)
+            ))
         let folder = try TemporaryFolder()
         defer { folder.remove() }
         let rows = 10_000
@@ -94,7 +97,9 @@ struct MassFailureTests {
         #expect(receiver.duplicateKeyHits == 0)
     }
 
-    @Test("a stored request that cannot be read or sent is a dead letter at once, naming why; the deliveries beside it go out")
+    @Test(
+        "a stored request that cannot be read or sent is a dead letter at once, naming why; the deliveries beside it go out"
+    )
     func poisonRow() async throws {
         let receiver = MockHTTPReceiver()
         let folder = try TemporaryFolder()
@@ -110,7 +115,8 @@ struct MassFailureTests {
                 try await writer.write { db in
                     try Self.enqueueNotices(10, adapter: adapter, at: now, in: db)
                     // A row damaged on disk or written by a broken version: no request line.
-                    try db.execute(sql: "UPDATE outbox SET request = 'not a request' WHERE idempotency_key = 'notice:4'")
+                    try db.execute(
+                        sql: "UPDATE outbox SET request = 'not a request' WHERE idempotency_key = 'notice:4'")
                     // A request line no client can send: a URL without scheme and host.
                     try db.execute(
                         sql: "UPDATE outbox SET request = 'POST /hooks/alerts' WHERE idempotency_key = 'notice:7'")

@@ -43,7 +43,8 @@ struct SnapshotTests {
                     // Every id acknowledged by now was answered before the stop, so committed before it.
                     let acknowledged = ledger.ids
                     let copy = folder.root + "/snapshot-\(number).sqlite"
-                    for suffix in ["", "-wal"] where FileManager.default.fileExists(atPath: folder.databasePath + suffix) {
+                    for suffix in ["", "-wal"]
+                    where FileManager.default.fileExists(atPath: folder.databasePath + suffix) {
                         try FileManager.default.copyItem(atPath: folder.databasePath + suffix, toPath: copy + suffix)
                     }
                     process.signal(SIGCONT)
@@ -66,12 +67,15 @@ struct SnapshotTests {
             let (integrity, bodies) = try await database.read { db in
                 (
                     try String.fetchAll(db, sql: "PRAGMA integrity_check"),
-                    Set(try Data.fetchAll(db, sql: "SELECT body FROM inbox").map { String(decoding: $0, as: UTF8.self) })
+                    Set(
+                        try Data.fetchAll(db, sql: "SELECT body FROM inbox").map { String(decoding: $0, as: UTF8.self) }
+                    )
                 )
             }
             #expect(integrity == ["ok"], "\(path): \(integrity.prefix(5))")
             let missing = acknowledged.filter { !bodies.contains(CrashTests.body(eventID: $0)) }
-            #expect(missing.isEmpty, "\(path): acknowledged before the copy but not in it: \(missing.sorted().prefix(10))")
+            #expect(
+                missing.isEmpty, "\(path): acknowledged before the copy but not in it: \(missing.sorted().prefix(10))")
             #expect(acknowledged.count >= 50)
         }
     }

@@ -276,16 +276,19 @@ public struct ActionSettings: Sendable {
         if let file = file.retry {
             let defaults = Retry()
             if let jitter = file.jitter, !(0...1).contains(jitter) {
-                throw ConfigError(file: path, key: "retry.jitter", message: "expected a fraction from 0 to 1, not \(jitter)")
+                throw ConfigError(
+                    file: path, key: "retry.jitter", message: "expected a fraction from 0 to 1, not \(jitter)")
             }
             retry = Retry(
                 base: .seconds(
                     try positive(
-                        file.baseSeconds ?? Int(defaults.base.components.seconds), key: "retry.base_seconds", path: path)),
+                        file.baseSeconds ?? Int(defaults.base.components.seconds), key: "retry.base_seconds", path: path
+                    )),
                 cap: .seconds(
                     try positive(
                         file.capSeconds ?? Int(defaults.cap.components.seconds), key: "retry.cap_seconds", path: path)),
-                maxAttempts: try positive(file.maxAttempts ?? defaults.maxAttempts, key: "retry.max_attempts", path: path),
+                maxAttempts: try positive(
+                    file.maxAttempts ?? defaults.maxAttempts, key: "retry.max_attempts", path: path),
                 jitter: file.jitter ?? defaults.jitter)
         }
         var dispatch = Dispatch()

@@ -54,7 +54,8 @@ public enum GatewayDatabase {
     /// shell) could sleep on long after the lock was free, and miss a short gap between that
     /// process's transactions altogether.
     static func pollingBusyHandler(timeout: Duration) -> Database.BusyCallback {
-        let milliseconds = Int(timeout.components.seconds) * 1000 + Int(timeout.components.attoseconds / 1_000_000_000_000_000)
+        let milliseconds =
+            Int(timeout.components.seconds) * 1000 + Int(timeout.components.attoseconds / 1_000_000_000_000_000)
         return { tries in
             guard tries < milliseconds else { return false }
             usleep(1000)
