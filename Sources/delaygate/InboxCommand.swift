@@ -70,7 +70,9 @@ struct InboxCommand: AsyncParsableCommand {
             discussion: """
                 By default reprocesses rejected and pending rows. Events already stored are not \
                 stored twice, and shipment state never moves backwards, so reprocessing is safe to \
-                repeat and safe while the gateway runs. Beside a running gateway it holds the                 write lock about 5 ms at a time and then lets go, so live webhooks wait at most                 about that long for it.
+                repeat and safe while the gateway runs. Beside a running gateway it holds the \
+                write lock about --hold-ms at a time and then lets go, so live webhooks wait at \
+                most about that long for it.
                 """)
 
         @OptionGroup var options: ConfigOptions

@@ -29,12 +29,15 @@ struct RetryScheduleTests {
         #expect(Self.seconds(retry.worstCaseSpan) / Self.seconds(retry.shortestSpan) > 1.49)
     }
 
-    @Test("retry.jitter is read from actions.yaml, defaults to 0.2, and is refused outside 0 … 1")
+    @Test("retry.jitter is read from actions.yaml, defaults to 0.2, and is refused outside 0 ..< 1")
     func jitterSetting() throws {
         let decoder = ConfigDecoder(environment: [:])
         let set = try ActionSettings.parse(
             yaml: "retry: {base_seconds: 5, jitter: 0.5}", path: "a.yaml", decoder: decoder)
         #expect(set.retry.jitter == 0.5)
+        #expect(throws: ConfigError.self) {
+            try ActionSettings.parse(yaml: "retry: {jitter: 1}", path: "a.yaml", decoder: decoder)
+        }
         #expect(set.retry.base == .seconds(5))
         #expect(set.retry.maxAttempts == ActionSettings.Retry().maxAttempts)
         let unset = try ActionSettings.parse(yaml: "retry: {base_seconds: 5}", path: "a.yaml", decoder: decoder)

@@ -38,7 +38,7 @@ public struct ActionSettings: Sendable {
         public var base: Duration
         public var cap: Duration
         public var maxAttempts: Int
-        /// The spread, a fraction of each delay (0 … 1).
+        /// The spread, a fraction of each delay (0 up to, not including, 1: no delay is ever zero).
         public var jitter: Double
 
         /// 30 s doubling to 6 h, 25 attempts, ±20 %: 3.9 days nominal, at least 3.1 days (every
@@ -50,7 +50,7 @@ public struct ActionSettings: Sendable {
             self.base = base
             self.cap = cap
             self.maxAttempts = maxAttempts
-            self.jitter = min(max(jitter, 0), 1)
+            self.jitter = min(max(jitter, 0), 0.99)
         }
 
         /// The delay after failed attempt `attempt` (1-based); `random` in [0, 1) picks where in
@@ -275,9 +275,9 @@ public struct ActionSettings: Sendable {
         var retry = Retry()
         if let file = file.retry {
             let defaults = Retry()
-            if let jitter = file.jitter, !(0...1).contains(jitter) {
+            if let jitter = file.jitter, !(0..<1).contains(jitter) {
                 throw ConfigError(
-                    file: path, key: "retry.jitter", message: "expected a fraction from 0 to 1, not \(jitter)")
+                    file: path, key: "retry.jitter", message: "expected a fraction from 0 up to (not including) 1, not \(jitter)")
             }
             retry = Retry(
                 base: .seconds(

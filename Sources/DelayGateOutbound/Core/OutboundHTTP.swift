@@ -54,9 +54,10 @@ public struct OutboundHTTP: Sendable {
     /// - no tracing spans (DelayGate bootstraps no tracer; building the attributes of a no-op
     ///   span was 3 % of the dispatcher's CPU per delivery);
     /// - no response decompression: the shared client asks for gzip or deflate and inflates the
-    ///   answer through one more channel handler; the answers DelayGate reads are short JSON;
-    /// - no idle-read timer: each request's deadline (the dispatcher's `timeout_seconds`) bounds
-    ///   the whole exchange, and a per-request timer rescheduled at every read added nothing.
+    ///   answer through one more channel handler; the answers DelayGate reads are short JSON.
+    ///
+    /// The idle-read timeout stays: the request's deadline ends once the answer's head arrives,
+    /// and a receiver that then stalls mid-body is cut off only by it.
     ///
     /// It lives as long as the process.
     public static let defaultClient: HTTPClient = {
@@ -65,7 +66,6 @@ public struct OutboundHTTP: Sendable {
         configuration.redirectConfiguration = .disallow
         configuration.tracing.tracer = nil
         configuration.decompression = .disabled
-        configuration.timeout = .init(connect: .seconds(10), read: nil)
         return HTTPClient(eventLoopGroup: HTTPClient.defaultEventLoopGroup, configuration: configuration)
     }()
 

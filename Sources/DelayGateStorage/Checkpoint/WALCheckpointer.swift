@@ -38,7 +38,7 @@ public final class WALCheckpointer: Service, Sendable {
         self.pool = pool
         var configuration = Configuration()
         configuration.label = "delaygate.checkpointer"
-        configuration.busyMode = .timeout(5)
+        configuration.busyMode = .callback(GatewayDatabase.pollingBusyHandler(timeout: .seconds(5)))
         self.connection = try DatabaseQueue(path: path, configuration: configuration)
         self.interval = interval
         self.restartFrames = min(max(1, restartFrames), 1 << 30)
