@@ -6,8 +6,8 @@ import GRDB
 ///
 /// Each transaction should hold the write lock for about ``budget``: the job is told how many
 /// items to take (``size``), which halves after a transaction that took longer than the budget
-/// and doubles after one that took less than half of it (waiting for the lock counts, so the job
-/// yields more when the gateway is busy). Between transactions the lock is left free for
+/// and doubles after one that took less than half of it (the work inside the transaction is
+/// timed, not the wait for the lock). Between transactions the lock is left free for
 /// ``pause``, longer than the millisecond a waiting gateway connection sleeps between tries (see
 /// ``GatewayDatabase``).
 ///
@@ -44,9 +44,13 @@ public struct PacedTransactions: Sendable {
     ) async throws -> T {
         if count > 0 { try await Task.sleep(for: pause) }
         let size = self.size
-        let began = ContinuousClock.now
-        let result = try await database.write { db in try body(db, size) }
-        let took = ContinuousClock.now - began
+        // Timed inside the transaction: time spent waiting for the lock is the gateway's turn,
+        // not this job's, and counting it would shrink the job to a row at a time under load.
+        let (result, took) = try await database.write { db in
+            let began = ContinuousClock.now
+            let result = try body(db, size)
+            return (result, ContinuousClock.now - began)
+        }
         if took * 2 < budget {
             self.size = min(maximumSize, size * 2)
         } else if took > budget {
