@@ -24,6 +24,24 @@ struct MassFailureTests {
             ], environment: [:], in: folder)
     }
 
+    /// The `hook` adapter posting to `receiver`, an outbox database in `folder` and its running
+    /// writer, for `body`.
+    static func withHookOutbox(
+        _ receiver: MockHTTPReceiver, concurrency: Int, in folder: TemporaryFolder,
+        _ body: @Sendable (OutboundCatalog, DatabasePool, GroupCommitWriter, any OutboundAdapter) async throws -> Void
+    ) async throws {
+        try await MockServer.run(receiver.router()) { base in
+            let catalog = try Self.hookCatalog(base, concurrency: concurrency, in: folder)
+            let database = try GatewayDatabase.open(at: folder.path("outbox.sqlite"))
+            let writer = GroupCommitWriter(database: database)
+            try await withThrowingDiscardingTaskGroup { group in
+                group.addTask { try await writer.run() }
+                try await body(catalog, database, writer, try #require(catalog.adapter(named: "hook")))
+                group.cancelAll()
+            }
+        }
+    }
+
     /// `count` customer notices keyed `notice:<index>`, in one transaction.
     static func enqueueNotices(_ count: Int, adapter: any OutboundAdapter, at now: Date, in db: Database) throws {
         let request = try adapter.render(
@@ -52,45 +70,37 @@ struct MassFailureTests {
         defer { folder.remove() }
         let rows = 10_000
         let retry = ActionSettings.Retry(base: .seconds(30), jitter: 0.2)
-        try await MockServer.run(receiver.router()) { base in
-            let catalog = try Self.hookCatalog(base, concurrency: 64, in: folder)
-            let database = try GatewayDatabase.open(at: folder.path("outbox.sqlite"))
-            let writer = GroupCommitWriter(database: database)
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await writer.run() }
-                let adapter = try #require(catalog.adapter(named: "hook"))
-                let failedAt = at(hours: 0)
-                try await writer.write { db in try Self.enqueueNotices(rows, adapter: adapter, at: failedAt, in: db) }
-                let dispatcher = OutboxDispatcher(database: database, writer: writer, catalog: catalog, retry: retry)
+        try await Self.withHookOutbox(receiver, concurrency: 64, in: folder) { catalog, database, writer, adapter in
+            let failedAt = at(hours: 0)
+            try await writer.write { db in try Self.enqueueNotices(rows, adapter: adapter, at: failedAt, in: db) }
+            let dispatcher = OutboxDispatcher(database: database, writer: writer, catalog: catalog, retry: retry)
 
-                let failed = try await dispatcher.drain(now: failedAt)
-                #expect(failed.retried == rows)
-                #expect(failed.delivered == 0 && failed.dead == 0)
+            let failed = try await dispatcher.drain(now: failedAt)
+            #expect(failed.retried == rows)
+            #expect(failed.delivered == 0 && failed.dead == 0)
 
-                // Every first retry waits 30 s ± 20 %, i.e. 24 ..< 36 s; per second of that window
-                // about rows / 12 fall due, and no second may take three times that.
-                let waits = try await database.read { db in
-                    try Double.fetchAll(
-                        db, sql: "SELECT (next_attempt_at - ?) / 1000.0 FROM outbox WHERE state = 'pending'",
-                        arguments: [Int64(failedAt.timeIntervalSince1970 * 1000)])
-                }
-                #expect(waits.count == rows)
-                #expect(waits.allSatisfy { $0 >= 24 && $0 < 36 })
-                var perSecond = [Int](repeating: 0, count: 12)
-                for wait in waits { perSecond[min(11, max(0, Int(wait) - 24))] += 1 }
-                let mean = Double(rows) / 12
-                let busiest = perSecond.max() ?? 0
-                #expect(Double(busiest) <= 3 * mean, "busiest second \(busiest), mean \(mean)")
-                #expect(perSecond.allSatisfy { $0 > 0 }, "every second of the window gets retries: \(perSecond)")
-
-                // The receiver recovers; after the window every row is delivered, each once.
-                receiver.setFaults(.none)
-                let recovered = try await dispatcher.drain(now: failedAt.addingTimeInterval(36))
-                #expect(recovered.delivered == rows)
-                let counts = try await database.read { db in try OutboxStore.counts(in: db) }
-                #expect(counts[.delivered] == rows)
-                group.cancelAll()
+            // Every first retry waits 30 s ± 20 %, i.e. 24 ..< 36 s; per second of that window
+            // about rows / 12 fall due, and no second may take three times that.
+            let waits = try await database.read { db in
+                try Double.fetchAll(
+                    db, sql: "SELECT (next_attempt_at - ?) / 1000.0 FROM outbox WHERE state = 'pending'",
+                    arguments: [Int64(failedAt.timeIntervalSince1970 * 1000)])
             }
+            #expect(waits.count == rows)
+            #expect(waits.allSatisfy { $0 >= 24 && $0 < 36 })
+            var perSecond = [Int](repeating: 0, count: 12)
+            for wait in waits { perSecond[min(11, max(0, Int(wait) - 24))] += 1 }
+            let mean = Double(rows) / 12
+            let busiest = perSecond.max() ?? 0
+            #expect(Double(busiest) <= 3 * mean, "busiest second \(busiest), mean \(mean)")
+            #expect(perSecond.allSatisfy { $0 > 0 }, "every second of the window gets retries: \(perSecond)")
+
+            // The receiver recovers; after the window every row is delivered, each once.
+            receiver.setFaults(.none)
+            let recovered = try await dispatcher.drain(now: failedAt.addingTimeInterval(36))
+            #expect(recovered.delivered == rows)
+            let counts = try await database.read { db in try OutboxStore.counts(in: db) }
+            #expect(counts[.delivered] == rows)
         }
         #expect(receiver.created.count == rows)
         #expect(Set(receiver.created.compactMap(\.idempotencyKey)).count == rows)
@@ -104,52 +114,44 @@ struct MassFailureTests {
         let receiver = MockHTTPReceiver()
         let folder = try TemporaryFolder()
         defer { folder.remove() }
-        try await MockServer.run(receiver.router()) { base in
-            let catalog = try Self.hookCatalog(base, concurrency: 4, in: folder)
-            let database = try GatewayDatabase.open(at: folder.path("outbox.sqlite"))
-            let writer = GroupCommitWriter(database: database)
-            try await withThrowingDiscardingTaskGroup { group in
-                group.addTask { try await writer.run() }
-                let adapter = try #require(catalog.adapter(named: "hook"))
-                let now = at(hours: 0)
-                try await writer.write { db in
-                    try Self.enqueueNotices(10, adapter: adapter, at: now, in: db)
-                    // A row damaged on disk or written by a broken version: no request line.
-                    try db.execute(
-                        sql: "UPDATE outbox SET request = 'not a request' WHERE idempotency_key = 'notice:4'")
-                    // A request line no client can send: a URL without scheme and host.
-                    try db.execute(
-                        sql: "UPDATE outbox SET request = 'POST /hooks/alerts' WHERE idempotency_key = 'notice:7'")
-                }
-                let dispatcher = OutboxDispatcher(database: database, writer: writer, catalog: catalog)
-                let report = try await dispatcher.drain(now: now)
-                #expect(report.delivered == 8)
-                #expect(report.dead == 2)
-                #expect(report.retried == 0)
-                func settled(_ key: String) async throws -> (state: String?, attempts: Int?, error: String?) {
-                    try await database.read { db in
-                        let row = try Row.fetchOne(
-                            db, sql: "SELECT state, attempts, last_error FROM outbox WHERE idempotency_key = ?",
-                            arguments: [key])
-                        return (row?["state"], row?["attempts"], row?["last_error"])
-                    }
-                }
-                let unreadable = try await settled("notice:4")
-                #expect(unreadable.state == "dead")
-                #expect(unreadable.attempts == 1)
-                #expect(
-                    unreadable.error?.contains("the stored request cannot be read") == true,
-                    "\(unreadable.error ?? "nil")")
-                let unsendable = try await settled("notice:7")
-                #expect(unsendable.state == "dead")
-                #expect(
-                    unsendable.error?.contains(#"cannot send to "/hooks/alerts""#) == true,
-                    "\(unsendable.error ?? "nil")")
-                // Nothing more is due: the dead row is not tried again.
-                let again = try await dispatcher.drain(now: now.addingTimeInterval(3600))
-                #expect(again == OutboxDispatcher.Report())
-                group.cancelAll()
+        try await Self.withHookOutbox(receiver, concurrency: 4, in: folder) { catalog, database, writer, adapter in
+            let now = at(hours: 0)
+            try await writer.write { db in
+                try Self.enqueueNotices(10, adapter: adapter, at: now, in: db)
+                // A row damaged on disk or written by a broken version: no request line.
+                try db.execute(
+                    sql: "UPDATE outbox SET request = 'not a request' WHERE idempotency_key = 'notice:4'")
+                // A request line no client can send: a URL without scheme and host.
+                try db.execute(
+                    sql: "UPDATE outbox SET request = 'POST /hooks/alerts' WHERE idempotency_key = 'notice:7'")
             }
+            let dispatcher = OutboxDispatcher(database: database, writer: writer, catalog: catalog)
+            let report = try await dispatcher.drain(now: now)
+            #expect(report.delivered == 8)
+            #expect(report.dead == 2)
+            #expect(report.retried == 0)
+            func settled(_ key: String) async throws -> (state: String?, attempts: Int?, error: String?) {
+                try await database.read { db in
+                    let row = try Row.fetchOne(
+                        db, sql: "SELECT state, attempts, last_error FROM outbox WHERE idempotency_key = ?",
+                        arguments: [key])
+                    return (row?["state"], row?["attempts"], row?["last_error"])
+                }
+            }
+            let unreadable = try await settled("notice:4")
+            #expect(unreadable.state == "dead")
+            #expect(unreadable.attempts == 1)
+            #expect(
+                unreadable.error?.contains("the stored request cannot be read") == true,
+                "\(unreadable.error ?? "nil")")
+            let unsendable = try await settled("notice:7")
+            #expect(unsendable.state == "dead")
+            #expect(
+                unsendable.error?.contains(#"cannot send to "/hooks/alerts""#) == true,
+                "\(unsendable.error ?? "nil")")
+            // Nothing more is due: the dead row is not tried again.
+            let again = try await dispatcher.drain(now: now.addingTimeInterval(3600))
+            #expect(again == OutboxDispatcher.Report())
         }
         #expect(receiver.created.count == 8)
         #expect(!receiver.created.contains { ["notice:4", "notice:7"].contains($0.idempotencyKey) })
