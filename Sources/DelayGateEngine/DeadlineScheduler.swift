@@ -239,7 +239,7 @@ public final class Wakeup: Sendable {
         }
     }
 
-    /// Returns after `duration`, or earlier when signalled.
+    /// Returns after `duration`, or earlier when signalled or when the calling task is cancelled.
     public func wait(for duration: Duration) async {
         let generation = state.withLock { state -> Int? in
             if state.signalled {
@@ -259,16 +259,21 @@ public final class Wakeup: Sendable {
             }
             waiter?.resume()
         }
-        await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-            let resumeNow = state.withLock { state -> Bool in
-                if state.signalled {
-                    state.signalled = false
-                    return true
+        await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
+                let resumeNow = state.withLock { state -> Bool in
+                    if state.signalled {
+                        state.signalled = false
+                        return true
+                    }
+                    state.waiter = continuation
+                    return false
                 }
-                state.waiter = continuation
-                return false
+                if resumeNow { continuation.resume() }
             }
-            if resumeNow { continuation.resume() }
+        } onCancel: {
+            // Consumed by this wait whether it comes before the wait begins or during it.
+            self.signal()
         }
         timer.cancel()
     }

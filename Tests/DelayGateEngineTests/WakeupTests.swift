@@ -44,4 +44,26 @@ struct WakeupTests {
         await wakeup.wait(for: .seconds(30))
         #expect(clock.now - started < .seconds(10))
     }
+
+    @Test("a wait returns when its task is cancelled, before or during the wait, and leaves no signal behind")
+    func cancellation() async throws {
+        let wakeup = Wakeup()
+        let clock = ContinuousClock()
+        let started = clock.now
+        let waiting = Task {
+            await wakeup.wait(for: .seconds(3600))
+        }
+        waiting.cancel()
+        await waiting.value
+        let cancelledFirst = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            await wakeup.wait(for: .seconds(3600))
+        }
+        await cancelledFirst.value
+        #expect(clock.now - started < .seconds(60))
+        // No signal was kept for an uncancelled wait: it runs out.
+        let next = clock.now
+        await wakeup.wait(for: .milliseconds(100))
+        #expect(clock.now - next >= .milliseconds(100))
+    }
 }

@@ -203,4 +203,55 @@ struct MassFailureTests {
         #expect(Set(receiver.created.compactMap(\.idempotencyKey)).count == 20)
         #expect(receiver.duplicateKeyHits == 0)
     }
+
+    @Test(
+        "a row falling due between a claim and the sleep that follows it is claimed at once, not after the longest sleep"
+    )
+    func dueDuringTheClaim() async throws {
+        let receiver = MockHTTPReceiver()
+        let folder = try TemporaryFolder()
+        defer { folder.remove() }
+        try await Self.withHookOutbox(receiver, concurrency: 8, in: folder) { catalog, database, writer, adapter in
+            let start = at(hours: 0)
+            try await database.write { db in
+                try Self.enqueueNotices(1, adapter: adapter, at: start.addingTimeInterval(5), in: db)
+            }
+            // The clock reads `start` once (the first claim finds nothing due), then 10 s later:
+            // the row fell due while that claim ran. The longest sleep is an hour.
+            let readings = Mutex(0)
+            let dispatcher = OutboxDispatcher(
+                database: database, writer: writer, catalog: catalog, dispatch: .init(maximumSleep: .seconds(3600)),
+                clock: {
+                    readings.withLock { count in
+                        count += 1
+                        return count == 1 ? start : start.addingTimeInterval(10)
+                    }
+                })
+            let delivered = try await withThrowingTaskGroup(of: Bool.self) { group in
+                group.addTask {
+                    try await dispatcher.run()
+                    return false
+                }
+                group.addTask {
+                    // Observed in the database rather than at the receiver: this wait ends when cancelled.
+                    let delivered = ValueObservation.tracking { db in
+                        try OutboxStore.counts(in: db)[.delivered, default: 0]
+                    }
+                    for try await count in delivered.values(in: database) where count == 1 { return true }
+                    return false
+                }
+                // Far below the hour a missed row would wait; far above a loopback delivery.
+                group.addTask {
+                    try await Task.sleep(for: .seconds(20))
+                    return false
+                }
+                let first = try await group.next() ?? false
+                group.cancelAll()
+                return first
+            }
+            #expect(delivered, "the row waited for the dispatcher's longest sleep")
+            #expect(readings.withLock { $0 } >= 2)
+        }
+        #expect(receiver.created.map(\.idempotencyKey) == ["notice:0"])
+    }
 }

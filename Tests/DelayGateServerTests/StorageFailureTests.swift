@@ -56,9 +56,9 @@ struct StorageFailureTests {
         let path = (test.root as NSString).appendingPathComponent("data/gateway.sqlite")
         try await test.gateway.application().test(.router) { client in
             // Another connection to the same file, as a second process or an operator's sqlite3 shell.
-            let lock = try await WriteLockHolder.hold(path: path)
-            try await client.postWebhook(body) { response in try Self.expectStorageUnavailable(response) }
-            try await lock.release()
+            try await WriteLockHolder.whileHeld(path: path) {
+                try await client.postWebhook(body) { response in try Self.expectStorageUnavailable(response) }
+            }
             #expect(try await test.inboxCounts().values.reduce(0, +) == 0)
 
             try await client.postWebhook(body) { response in #expect(response.status == .accepted) }
@@ -69,20 +69,17 @@ struct StorageFailureTests {
     }
 }
 
-/// Holds a database's write lock (`BEGIN IMMEDIATE`) on its own connection and thread until
-/// released, as another process would.
-final class WriteLockHolder: Sendable {
-    private let released = DispatchSemaphore(value: 0)
-    private let rolledBack = Mutex<CheckedContinuation<Void, any Error>?>(nil)
-
-    private init() {}
-
-    /// Returns once the lock is held.
-    static func hold(path: String) async throws -> WriteLockHolder {
+/// Holds a database's write lock (`BEGIN IMMEDIATE`) on its own connection and thread, as
+/// another process would.
+enum WriteLockHolder {
+    /// Runs `body` while the lock is held, and lets go of it afterwards, also when `body` throws
+    /// (a lock left held would fail every later write to the file).
+    static func whileHeld(path: String, _ body: () async throws -> Void) async throws {
         var configuration = Configuration()
         configuration.busyMode = .timeout(10)
         let connection = try DatabaseQueue(path: path, configuration: configuration)
-        let holder = WriteLockHolder()
+        let released = DispatchSemaphore(value: 0)
+        let rolledBack = Mutex<CheckedContinuation<Void, any Error>?>(nil)
         try await withCheckedThrowingContinuation { (locked: CheckedContinuation<Void, any Error>) in
             Thread.detachNewThread {
                 var lockedResumed = false
@@ -91,22 +88,21 @@ final class WriteLockHolder: Sendable {
                         try db.execute(sql: "BEGIN IMMEDIATE")
                         lockedResumed = true
                         locked.resume()
-                        holder.released.wait()
+                        released.wait()
                         try db.execute(sql: "ROLLBACK")
                     }
                 }
                 if !lockedResumed { locked.resume(with: result) }
-                holder.rolledBack.withLock { $0?.resume(with: result) }
+                // Set before `released` was signalled, so never missed here.
+                rolledBack.withLock { $0 }?.resume(with: result)
             }
         }
-        return holder
-    }
-
-    /// Lets go of the lock; returns once it is rolled back.
-    func release() async throws {
+        var failure: (any Error)?
+        do { try await body() } catch { failure = error }
         try await withCheckedThrowingContinuation { continuation in
             rolledBack.withLock { $0 = continuation }
             released.signal()
         }
+        if let failure { throw failure }
     }
 }

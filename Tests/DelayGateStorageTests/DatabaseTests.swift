@@ -65,7 +65,7 @@ struct DatabaseTests {
         #expect(FileManager.default.fileExists(atPath: path))
     }
 
-    @Test("flushLog flushes the WAL of a database and does nothing where there is none")
+    @Test("flushLog flushes the WAL of a database, does nothing where there is none, and reports a WAL it cannot open")
     func flushLog() throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -75,5 +75,14 @@ struct DatabaseTests {
         #expect(FileManager.default.fileExists(atPath: path + "-wal"))
         try GatewayDatabase.flushLog(of: path)
         try GatewayDatabase.flushLog(of: directory.file("no-such.sqlite"))
+        // A log that exists but cannot be opened (here a symbolic link to itself) is an error,
+        // not a log to skip: the commits it holds would not be flushed.
+        let looping = directory.file("looping.sqlite")
+        try FileManager.default.createSymbolicLink(atPath: looping + "-wal", withDestinationPath: looping + "-wal")
+        #expect {
+            try GatewayDatabase.flushLog(of: looping)
+        } throws: { error in
+            "\(error)".contains("looping.sqlite-wal") && "\(error)".contains("cannot open")
+        }
     }
 }

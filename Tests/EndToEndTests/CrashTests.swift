@@ -19,7 +19,9 @@ struct CrashTests {
         private struct Acknowledged {
             var ids: Set<String> = []
             /// Callers of ``waitUntil(count:)``, with the count each waits for.
-            var waiters: [(count: Int, continuation: CheckedContinuation<Void, Never>)] = []
+            var waiters: [(count: Int, continuation: CheckedContinuation<Bool, Never>)] = []
+            /// Set by ``loadEnded()``: no more acknowledgements will come.
+            var ended = false
         }
 
         private let acknowledged = Mutex(Acknowledged())
@@ -38,21 +40,34 @@ struct CrashTests {
                 state.waiters.removeAll { $0.count <= count }
                 return (count, reached)
             }
-            for waiter in reached { waiter.resume() }
+            for waiter in reached { waiter.resume(returning: true) }
             return count
+        }
+
+        /// Says that the load has stopped: waiters whose count is not reached are told so instead
+        /// of waiting for ever, and so is every later caller of ``waitUntil(count:)``.
+        func loadEnded() {
+            let waiting = acknowledged.withLock { state in
+                state.ended = true
+                defer { state.waiters.removeAll() }
+                return state.waiters.map(\.continuation)
+            }
+            for waiter in waiting { waiter.resume(returning: false) }
         }
 
         var ids: Set<String> { acknowledged.withLock { $0.ids } }
 
-        /// Returns once `count` events are acknowledged.
-        func waitUntil(count: Int) async {
+        /// Returns true once `count` events are acknowledged, or false when the load ended
+        /// (``loadEnded()``) before that.
+        func waitUntil(count: Int) async -> Bool {
             await withCheckedContinuation { continuation in
-                let reached = acknowledged.withLock { state in
-                    guard state.ids.count < count else { return true }
+                let known = acknowledged.withLock { state -> Bool? in
+                    if state.ids.count >= count { return true }
+                    if state.ended { return false }
                     state.waiters.append((count, continuation))
-                    return false
+                    return nil
                 }
-                if reached { continuation.resume() }
+                if let known { continuation.resume(returning: known) }
             }
         }
 

@@ -10,12 +10,15 @@ final class GatewayProcess: Sendable {
     enum Failure: Error, CustomStringConvertible {
         case binaryMissing(String)
         case exitedBeforeListening(status: Int32, output: String)
+        case notStopped(pid: Int32, runningThreads: Int)
 
         var description: String {
             switch self {
             case .binaryMissing(let path): "no delaygate binary at \(path); build it with `swift build`"
             case .exitedBeforeListening(let status, let output):
                 "delaygate exited with \(status) before listening:\n\(output)"
+            case .notStopped(let pid, let running):
+                "process \(pid) still had \(running) running threads 10 s after SIGSTOP"
             }
         }
     }
@@ -121,6 +124,30 @@ final class GatewayProcess: Sendable {
 
     func signal(_ signal: Int32) {
         kill(process.processIdentifier, signal)
+    }
+
+    /// Sends SIGSTOP and returns once every thread of the process is stopped (a stop signal is
+    /// delivered to each thread as it next runs, not at once).
+    func stop() async throws {
+        signal(SIGSTOP)
+        let tasks = "/proc/\(process.processIdentifier)/task"
+        let deadline = ContinuousClock.now + .seconds(10)
+        while true {
+            let threads = try FileManager.default.contentsOfDirectory(atPath: tasks)
+            let running = threads.filter { thread in
+                // The state is the field after the parenthesised command name: T when stopped.
+                guard let stat = try? String(contentsOfFile: "\(tasks)/\(thread)/stat", encoding: .utf8),
+                    let close = stat.lastIndex(of: ")")
+                else { return false }  // the thread has exited
+                let state = stat[stat.index(after: close)...].drop(while: { $0 == " " }).first
+                return state != "T" && state != "t"
+            }
+            if running.isEmpty { return }
+            guard ContinuousClock.now < deadline else {
+                throw Failure.notStopped(pid: process.processIdentifier, runningThreads: running.count)
+            }
+            try await Task.sleep(for: .milliseconds(1))
+        }
     }
 
     /// Reads what is in the pipe now, without waiting for more.

@@ -35,11 +35,16 @@ struct SnapshotTests {
                     await CrashTests.load(
                         address: address, process: process, ledger: ledger, round: 1, connections: 16,
                         killAfter: Int.max, client: client)
+                    ledger.loadEnded()
                 }
                 var generator = SystemRandomNumberGenerator()
                 for number in 1...5 {
-                    await ledger.waitUntil(count: ledger.ids.count + Int.random(in: 50...250, using: &generator))
-                    process.signal(SIGSTOP)
+                    let target = ledger.ids.count + Int.random(in: 50...250, using: &generator)
+                    guard await ledger.waitUntil(count: target) else {
+                        Issue.record("the load stopped before snapshot \(number):\n\(process.output)")
+                        break
+                    }
+                    try await process.stop()
                     // Every id acknowledged by now was answered before the stop, so committed before it.
                     let acknowledged = ledger.ids
                     let copy = folder.root + "/snapshot-\(number).sqlite"

@@ -1,6 +1,10 @@
 import Foundation
 import GRDB
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Opens DelayGate's SQLite database: a WAL-mode `DatabasePool` with the schema migrated.
 ///
 /// ```swift
@@ -37,12 +41,16 @@ public enum GatewayDatabase {
     /// `synchronous=NORMAL` wrote becomes durable, as if each had been made with `FULL` (in WAL
     /// mode a commit is durable once its log frames are on disk). Does nothing without a log.
     public static func flushLog(of path: String) throws {
-        guard let log = FileHandle(forReadingAtPath: path + "-wal") else { return }
-        defer { try? log.close() }
-        do {
-            try log.synchronize()
-        } catch {
-            throw StorageError.commitFailed("cannot flush \(path)-wal: \(error)")
+        let log = path + "-wal"
+        let descriptor = Glibc.open(log, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else {
+            // No log: nothing was committed since the last checkpoint removed it.
+            if errno == ENOENT { return }
+            throw StorageError.commitFailed("cannot open \(log) to flush it: \(String(cString: strerror(errno)))")
+        }
+        defer { Glibc.close(descriptor) }
+        guard fsync(descriptor) == 0 else {
+            throw StorageError.commitFailed("cannot flush \(log): \(String(cString: strerror(errno)))")
         }
     }
 
