@@ -85,7 +85,8 @@ def build_release(binary):
     subprocess.run(["swift", "build", "-c", "release", "--product", "delaygate"], cwd=ROOT, check=True)
 
 
-def start_gateway(binary, workdir, port, max_batch):
+def start_gateway(binary, workdir, port, max_batch, actions_file=None):
+    """Starts `delaygate serve` in `workdir`; without `actions_file`, no actions (and no dispatcher)."""
     os.makedirs(os.path.join(workdir, "adapters"), exist_ok=True)
     config = os.path.join(workdir, "gateway.yaml")
     with open(config, "w") as f:
@@ -101,7 +102,7 @@ adapters_dir: {workdir}/adapters
 # The repository's alert rules, so the engine observer runs as in production; no actions file
 # (single first scans of fresh parcels raise no alert, and the benchmark sends nothing out).
 alerting_file: {os.path.join(ROOT, "config", "alerting.yaml")}
-actions_file: {workdir}/no-actions.yaml
+actions_file: {actions_file or os.path.join(workdir, "no-actions.yaml")}
 logging:
   level: notice
 """)

@@ -12,11 +12,17 @@ saturation), twice:
   (b) while `delaygate inbox reprocess --all` runs in its own process on the same database,
       normalizing every stored row again (what an operator runs after a parser fix).
 
-It prints both latencies, their ratio, how long the reprocessing took and how many rows it did,
-and checks that every live request was answered 2xx. The last line is machine-readable.
+With --outbox it replays the outbox instead: it stores 2 x N dead deliveries of a generic-http
+adapter (default concurrency 8) to the outbox benchmark's mock receiver, run in its own process,
+and (b) becomes `delaygate outbox replay --all-dead [--rate R]` with the gateway delivering what
+it put back; the replay counts as done once every row is delivered.
+
+It prints both latencies, their ratio, how long the replay took and how many rows it did, and
+checks that every live request was answered 2xx. The last line is machine-readable.
 
 Usage:
     python3 Benchmarks/replay.py [--rows 100000] [--duration 10] [--connections 8] [--pause-ms 20] [--hold-ms N]
+    python3 Benchmarks/replay.py --outbox [--rate R] [--rows 100000] ...
 
 Needs wrk (apt-get install -y wrk) and a release build, which it makes if missing.
 """
@@ -79,85 +85,193 @@ def seed(base, workdir, database, rows):
     wait_normalized(database, rows, timeout=600)
 
 
-def paced(base, workdir, duration, connections, pause_ms, tag):
+def live_bodies(workdir, duration, connections, pause_ms, tag):
+    """Writes enough unique signed bodies for a paced run of `duration` seconds; returns the file."""
     bodies = os.path.join(workdir, f"live-{tag}.txt")
-    # Enough unique bodies for the run even at a few thousand per second.
     make_bodies(bodies, max(2000, int(connections * 1000 / max(pause_ms, 1) * (duration + 2) * 1.5)), tag, fresh=True)
+    return bodies
+
+
+def paced(base, workdir, duration, connections, pause_ms, bodies):
     return wrk(base + "/webhooks/bench", duration, connections, LUA_PACED, workdir, [bodies, str(pause_ms)])
+
+
+def start_receiver(binary):
+    """The outbox benchmark's mock receiver in its own process; returns it and its base URL."""
+    build_release(binary)
+    receiver = subprocess.Popen([binary, "--receiver-only"], stdout=subprocess.PIPE, text=True)
+    base = receiver.stdout.readline().strip()
+    if not base.startswith("http://"):
+        receiver.kill()
+        sys.exit(f"the mock receiver did not start (it said {base!r})")
+    return receiver, base
+
+
+def seed_dead(database, receiver_base, rows, group):
+    """Stores `rows` dead deliveries of the `hook` adapter to the receiver, as after an outage."""
+    now = int(time.time() * 1000)
+    url = receiver_base + "/hooks/alerts"
+
+    def delivery(i):
+        key = f"{group}:{i}"
+        body = f'{{"key":"{key}","level":"warning","text":"your parcel may be delayed 1-2 days"}}'
+        request = f"POST {url}\nContent-Type: application/json\nIdempotency-Key: {key}\n\n{body}"
+        return (key, f"replay-{group}", "hook", request, "dead", 8, now, 503, "gave up after 8 attempts", now, now)
+
+    with sqlite3.connect(database, timeout=30) as db:
+        db.executemany(
+            "INSERT INTO outbox (idempotency_key, action, adapter, request, state, attempts, next_attempt_at, "
+            "last_status, last_error, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            (delivery(i) for i in range(rows)))
+
+
+def wait_delivered(database, group, rows, timeout=3600):
+    """Polls the database until every delivery of `group` is settled; returns (delivered, dead)."""
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        with sqlite3.connect(database, timeout=30) as db:
+            delivered, dead = db.execute(
+                "SELECT SUM(state = 'delivered'), SUM(state = 'dead') FROM outbox WHERE action = ?",
+                (f"replay-{group}",)).fetchone()
+        if (delivered or 0) + (dead or 0) >= rows and (delivered or 0) > 0:
+            return delivered or 0, dead or 0
+        time.sleep(0.2)
+    sys.exit(f"the replayed deliveries of {group} were not settled within {timeout} s")
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=100_000, help="inbox rows to reprocess (default 100000)")
+    parser.add_argument("--rows", type=int, default=100_000, help="rows to replay (default 100000)")
+    parser.add_argument("--outbox", action="store_true",
+                        help="replay dead outbox deliveries (`delaygate outbox replay --all-dead`) instead of the inbox")
+    parser.add_argument("--rate", type=float,
+                        help="with --outbox: the replay's --rate (default: its own default)")
     parser.add_argument("--duration", type=int, default=10, help="seconds of the live run alone (default 10)")
     parser.add_argument("--connections", type=int, default=8, help="live connections (default 8)")
     parser.add_argument("--pause-ms", type=int, default=20, help="pause before each live request (default 20)")
-    parser.add_argument("--hold-ms", type=int, help="the reprocess's --hold-ms (default: its own default)")
+    parser.add_argument("--hold-ms", type=int, help="the inbox reprocess's --hold-ms (default: its own default)")
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "delaygate"))
+    parser.add_argument("--receiver-binary", default=os.path.join(ROOT, ".build", "release", "outbox-benchmark"),
+                        help="with --outbox: the binary whose --receiver-only mode is the mock receiver")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     build_release(args.binary)
 
     workdir = tempfile.mkdtemp(prefix="delaygate-replay-")
+    receiver = None
+    if args.outbox:
+        receiver, receiver_base = start_receiver(args.receiver_binary)
+        os.makedirs(os.path.join(workdir, "adapters", "outbound"), exist_ok=True)
+        with open(os.path.join(workdir, "adapters", "outbound", "hook.yaml"), "w") as f:
+            f.write(f"kind: generic-http\nurl: {receiver_base}/hooks/alerts\n")  # default concurrency
+        # Every channel to the receiver: the dispatcher runs. The live scans are dated now and
+        # raise no alert, so the replayed rows are all it delivers.
+        with open(os.path.join(workdir, "actions.yaml"), "w") as f:
+            f.write("channels: {sms: hook, push: hook, helpdesk: hook, voice: hook, erp: hook}\n"
+                    "tracking_link: \"https://track.example.com/{{carrier}}/{{tracking_number}}\"\n"
+                    f"templates_dir: {os.path.join(ROOT, 'config', 'templates')}\n")
     port = free_port()
-    process = start_gateway(args.binary, workdir, port, 1024)
+    process = start_gateway(args.binary, workdir, port, 1024,
+                            os.path.join(workdir, "actions.yaml") if args.outbox else None)
     base = f"http://127.0.0.1:{port}"
     database = os.path.join(workdir, "bench.sqlite")
     config = os.path.join(workdir, "gateway.yaml")
+    env = dict(os.environ, BENCH_SECRET=SECRET)
+    children = []
     try:
-        print(f"seeding {args.rows} inbox rows over HTTP...", file=sys.stderr)
         started = time.time()
-        seed(base, workdir, database, args.rows)
+        if args.outbox:
+            print(f"storing 2 x {args.rows} dead outbox deliveries...", file=sys.stderr)
+            seed_dead(database, receiver_base, args.rows, "solo")
+            seed_dead(database, receiver_base, args.rows, "live")
+            # The second group waits as delivered until the first is done.
+            with sqlite3.connect(database, timeout=30) as db:
+                db.execute("UPDATE outbox SET state = 'delivered' WHERE action = 'replay-live'")
+        else:
+            print(f"seeding {args.rows} inbox rows over HTTP...", file=sys.stderr)
+            seed(base, workdir, database, args.rows)
         print(f"  done in {time.time() - started:.0f} s", file=sys.stderr)
-        paced(base, workdir, 2, args.connections, args.pause_ms, "warm")  # warm-up
+        paced(base, workdir, 2, args.connections, args.pause_ms,
+              live_bodies(workdir, 2, args.connections, args.pause_ms, "warm"))  # warm-up
 
-        alone = paced(base, workdir, args.duration, args.connections, args.pause_ms, "alone")
+        alone = paced(base, workdir, args.duration, args.connections, args.pause_ms,
+                      live_bodies(workdir, args.duration, args.connections, args.pause_ms, "alone"))
 
-        env = dict(os.environ, BENCH_SECRET=SECRET)
+        if args.outbox:
+            command = ["outbox", "replay", "--all-dead", "--config", config] + (
+                ["--rate", str(args.rate)] if args.rate else [])
+        else:
+            command = ["inbox", "reprocess", "--all", "--config", config] + (
+                ["--hold-ms", str(args.hold_ms)] if args.hold_ms else [])
+        what = "`delaygate " + " ".join(c for c in command if c not in ("--config", config)) + "`"
 
-        def reprocess():
-            log_path = os.path.join(workdir, "reprocess.log")
+        def replay():
+            log_path = os.path.join(workdir, "replay.log")
             log = open(log_path, "w")
-            process = subprocess.Popen([args.binary, "inbox", "reprocess", "--all", "--config", config] + (
-                ["--hold-ms", str(args.hold_ms)] if args.hold_ms else []),
-                                       env=env, stdout=log, stderr=subprocess.STDOUT, cwd=workdir)
-            return process, log, log_path, time.time()
+            child = subprocess.Popen([args.binary] + command, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                     cwd=workdir)
+            children.append(child)
+            return child, log, log_path, time.time()
 
-        def finish(started_replay):
-            process, log, log_path, started = started_replay
-            process.wait(timeout=3600)
+        def finish(started_replay, group):
+            child, log, log_path, started = started_replay
+            child.wait(timeout=3600)
             log.close()
             with open(log_path) as f:
                 output = f.read().strip()
-            if process.returncode != 0:
-                sys.exit(f"reprocess failed ({process.returncode}):\n{output}")
+            if child.returncode != 0:
+                sys.exit(f"{what} failed ({child.returncode}):\n{output}")
+            if args.outbox:  # the command only queues them: done once the gateway delivered them
+                delivered, dead = wait_delivered(database, group, args.rows)
+                output += f"; the gateway delivered {delivered}, {dead} dead"
             return time.time() - started, (output.splitlines() or ["(nothing)"])[-1]
 
-        # The reprocessing alone first, to time the live run during the second one within it.
-        solo_seconds, _ = finish(reprocess())
+        # The replay alone first, to time the live run during the second one within it.
+        solo_seconds, _ = finish(replay(), "solo")
+        if args.outbox:
+            with sqlite3.connect(database, timeout=30) as db:
+                db.execute("UPDATE outbox SET state = 'dead' WHERE action = 'replay-live'")
         during_seconds = max(2, int(solo_seconds * 0.8))
-        replay = reprocess()
-        during = paced(base, workdir, during_seconds, args.connections, args.pause_ms, "during")
-        overlapped = replay[0].poll() is None  # still running when the live run ended
-        replay_seconds, replay_output = finish(replay)
+        bodies = live_bodies(workdir, during_seconds, args.connections, args.pause_ms, "during")
+        started_replay = replay()
+        during = paced(base, workdir, during_seconds, args.connections, args.pause_ms, bodies)
+        # Still running (or, for the outbox, still delivering) when the live run ended?
+        if args.outbox:
+            with sqlite3.connect(database, timeout=30) as db:
+                left = db.execute("SELECT COUNT(*) FROM outbox WHERE action = 'replay-live' AND state != 'delivered'"
+                                  ).fetchone()[0]
+            overlapped = left > 0
+        else:
+            overlapped = started_replay[0].poll() is None
+        replay_seconds, replay_output = finish(started_replay, "live")
 
         print(f"live traffic: wrk -c{args.connections}, {args.pause_ms} ms pause before each request; "
-              f"`delaygate inbox reprocess --all` took {solo_seconds:.1f} s alone and {replay_seconds:.1f} s beside the live "
-              f"traffic, which ran for the first {during_seconds} s of it{'' if overlapped else ' (and outlasted it: the figures mix in time without it)'}")
-        print(f"  reprocess said: {replay_output}")
+              f"{what} took {solo_seconds:.1f} s alone and {replay_seconds:.1f} s beside the live "
+              f"traffic, which ran for the first {during_seconds} s of it"
+              f"{'' if overlapped else ' (and outlasted it: the figures mix in time without it)'}")
+        print(f"  it said: {replay_output}")
         print(f"{'live webhooks':<28}{'req/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'non-2xx':>9}")
-        for name, r in (("(a) alone", alone), ("(b) during the reprocess", during)):
+        for name, r in (("(a) alone", alone), ("(b) during the replay", during)):
             print(f"{name:<28}{r['rps']:>8.0f}{r['p50_ms']:>9.2f}{r['p99_ms']:>9.2f}{r['errors'] + r['non2xx']:>9}")
         ratio = during["p99_ms"] / max(alone["p99_ms"], 0.001)
-        verdict = "pass" if ratio <= 2 and not (during["errors"] or during["non2xx"]) and overlapped else "miss"
+        failed = sum(r["errors"] + r["non2xx"] for r in (alone, during))
+        verdict = "pass" if ratio <= 2 and not failed and overlapped else "miss"
         print(f"p99 during / alone: {ratio:.2f} (bar: 2.0) {verdict}")
-        print(f"replay rows={args.rows} reprocess_alone_s={solo_seconds:.1f} reprocess_s={replay_seconds:.1f} alone_p99_ms={alone['p99_ms']:.2f} "
-              f"during_p99_ms={during['p99_ms']:.2f} ratio={ratio:.2f} live_rps={during['rps']:.0f} "
-              f"non2xx={during['errors'] + during['non2xx']} overlapped={int(overlapped)}")
+        print(f"replay kind={'outbox' if args.outbox else 'inbox'} rows={args.rows} "
+              f"reprocess_alone_s={solo_seconds:.1f} reprocess_s={replay_seconds:.1f} "
+              f"alone_p99_ms={alone['p99_ms']:.2f} during_p99_ms={during['p99_ms']:.2f} ratio={ratio:.2f} "
+              f"live_rps={during['rps']:.0f} non2xx={failed} overlapped={int(overlapped)}")
     finally:
+        for child in children:
+            if child.poll() is None:
+                child.kill()
+                child.wait()
         process.send_signal(signal.SIGTERM)
         process.wait(timeout=60)
+        if receiver:
+            receiver.kill()
+            receiver.wait()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

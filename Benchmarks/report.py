@@ -10,6 +10,7 @@ Runs, one after the other, each in its own process:
   claims     outbox-benchmark 1000000 64 --claims-only: claim cost with a million rows pending
   rss        Benchmarks/rss.py: `delaygate serve` holding 1M open shipments, its VmRSS/VmHWM
   replay     Benchmarks/replay.py: live webhook p99 while `delaygate inbox reprocess` redoes 100k rows
+  outbox-replay  Benchmarks/replay.py --outbox: live webhook p99 while 100k replayed dead deliveries go out
   day        day-replay --orders 1000000: a simulated 1M-order day end to end, in-process
 
 then writes Benchmarks/results/report-<date>.md (and prints it): each figure with its target and
@@ -248,6 +249,8 @@ def main():
         "rss": [py, "Benchmarks/rss.py", "--shipments", str(rss_shipments)]
                + (["--due", "5000", "--duration", "3"] if quick else []),
         "replay": [py, "Benchmarks/replay.py"] + (["--rows", "10000", "--duration", "3"] if quick else []),
+        "outbox-replay": [py, "Benchmarks/replay.py", "--outbox"]
+                         + (["--rows", "5000", "--duration", "3"] if quick else []),
         "day": [bench("day-replay"), "--orders", str(orders)],
     }
     parsers = {
@@ -261,6 +264,7 @@ def main():
         "claims": lambda out: floats(key_values(out, "outbox_benchmark")),
         "rss": lambda out: floats(key_values(out, "rss_benchmark")),
         "replay": lambda out: floats(key_values(out, "replay")),
+        "outbox-replay": lambda out: floats(key_values(out, "replay")),
         "day": lambda out: floats(key_values(out, "day_replay")),
     }
     selected = [n for n in commands if (not args.only or n in args.only.split(",")) and n not in args.skip.split(",")]
@@ -361,6 +365,17 @@ def main():
                      f"{f['reprocess_s']:.0f} s, {f['reprocess_alone_s']:.0f} s alone; {fmt(f['non2xx'])} non-2xx)",
                      "≤ 2 ×", verdict(f["ratio"] <= 2 and f["non2xx"] == 0 and f["overlapped"] == 1), note("replay")))
     failed("replay", "Inbox replay beside live traffic")
+    if ok("outbox-replay"):
+        f = runs["outbox-replay"].figures
+        rows.append((f"Live webhooks (as above, about {fmt(f['live_rps'])} req/s) while the gateway delivers "
+                     f"{fmt(f['rows'])} dead deliveries put back by `delaygate outbox replay --all-dead` (adapter "
+                     "concurrency 8, receiver in its own process): live p99 during / alone",
+                     f"{f['ratio']:.2f} ({f['during_p99_ms']:.1f} vs {f['alone_p99_ms']:.1f} ms; all delivered "
+                     f"{f['reprocess_s']:.0f} s after the replay began, {f['reprocess_alone_s']:.0f} s alone; "
+                     f"{fmt(f['non2xx'])} non-2xx)",
+                     "≤ 2 ×", verdict(f["ratio"] <= 2 and f["non2xx"] == 0 and f["overlapped"] == 1),
+                     note("outbox-replay")))
+    failed("outbox-replay", "Outbox replay beside live traffic")
     if ok("day"):
         f = runs["day"].figures
         replay = f["replay_s"] + f["drain_s"]

@@ -76,7 +76,9 @@ struct OutboxCommand: AsyncParsableCommand {
             discussion: """
                 A replayed delivery keeps its idempotency key, so a receiver that already has it does \
                 not create it twice. The running gateway picks it up within its dispatcher's sleep \
-                (5 s at most). Examples: delaygate outbox replay 42; delaygate outbox replay --all-dead
+                (5 s at most). --rate spreads the replayed deliveries over time, so that a large replay \
+                leaves the gateway's cores to live traffic and stays within the receiver's rate limits. \
+                Examples: delaygate outbox replay 42; delaygate outbox replay --all-dead --rate 200
                 """)
 
         @OptionGroup var options: ConfigOptions
@@ -87,16 +89,25 @@ struct OutboxCommand: AsyncParsableCommand {
         @Flag(help: "Replay every dead delivery.")
         var allDead = false
 
+        @Option(
+            help: ArgumentHelp(
+                "Deliveries per second the replayed ones fall due at, in id order (default: all at once).",
+                valueName: "per-second"))
+        var rate: Double?
+
         func validate() throws {
             if ids.isEmpty == !allDead {
                 throw ValidationError("give delivery ids or --all-dead (not both)")
+            }
+            if let rate, !(rate > 0 && rate.isFinite) {
+                throw ValidationError("--rate must be a positive number of deliveries per second")
             }
         }
 
         func run() async throws {
             let setup = try loadSetup(path: options.config, environment: ProcessInfo.processInfo.environment)
             let database = try openExistingDatabase(setup)
-            let now = Date()
+            let pace = ReplayPace(start: Date(), perSecond: rate)
             if allDead {
                 // A page at a time, so that a running gateway's writes wait for one short
                 // transaction at most, however many dead letters there are.
@@ -104,28 +115,39 @@ struct OutboxCommand: AsyncParsableCommand {
                 var afterID: Int64 = 0
                 var count = 0
                 while true {
-                    let replayed = try await paced.write(database) { [afterID] db, size in
-                        try OutboxStore.replayDead(after: afterID, limit: size, at: now, in: db)
+                    let replayed = try await paced.write(database) { [afterID, count] db, size in
+                        try OutboxStore.replayDead(after: afterID, limit: size, pace: pace, replayed: count, in: db)
                     }
                     guard let last = replayed.last else { break }
                     count += replayed.count
                     afterID = last
                 }
-                print("replayed \(count) dead deliver\(count == 1 ? "y" : "ies")")
+                print("replayed \(count) dead deliver\(count == 1 ? "y" : "ies")\(Self.spread(pace, count))")
                 return
             }
             let results = try await database.write { [ids] db in
-                try ids.map { ($0, try OutboxStore.replay(id: $0, at: now, in: db)) }
+                var position = 0
+                return try ids.map { id in
+                    let replayed = try OutboxStore.replay(id: id, at: pace.due(position: position), in: db)
+                    if replayed { position += 1 }
+                    return (id, replayed)
+                }
             }
             let missing = results.filter { !$0.1 }.map { String($0.0) }
             let replayed = results.count - missing.count
             // Nothing replayed and ids missing: the error alone is the answer, on one line.
             if replayed > 0 || missing.isEmpty {
-                print("replayed \(replayed) dead deliver\(replayed == 1 ? "y" : "ies")")
+                print("replayed \(replayed) dead deliver\(replayed == 1 ? "y" : "ies")\(Self.spread(pace, replayed))")
             }
             if !missing.isEmpty {
                 throw CLIError("no dead delivery with id \(missing.joined(separator: ", "))")
             }
+        }
+
+        /// " due over the next N s", when a rate spreads them.
+        static func spread(_ pace: ReplayPace, _ count: Int) -> String {
+            guard pace.perSecond != nil, count > 1 else { return "" }
+            return String(format: ", falling due over the next %.1f s", pace.span(count: count))
         }
     }
 }

@@ -97,12 +97,13 @@ struct OutboxStoreTests {
         try await withDatabase { pool, _ in
             try await Self.fill(pool)  // ids 31–40 dead
             let now = Date(timeIntervalSince1970: 1_795_000_100)
+            let pace = ReplayPace(start: now)
             let pages = try await pool.write { db in
                 [
-                    try OutboxStore.replayDead(after: 0, limit: 4, at: now, in: db),
-                    try OutboxStore.replayDead(after: 34, limit: 4, at: now, in: db),
-                    try OutboxStore.replayDead(after: 38, limit: 4, at: now, in: db),
-                    try OutboxStore.replayDead(after: 40, limit: 4, at: now, in: db),
+                    try OutboxStore.replayDead(after: 0, limit: 4, pace: pace, in: db),
+                    try OutboxStore.replayDead(after: 34, limit: 4, pace: pace, replayed: 4, in: db),
+                    try OutboxStore.replayDead(after: 38, limit: 4, pace: pace, replayed: 8, in: db),
+                    try OutboxStore.replayDead(after: 40, limit: 4, pace: pace, replayed: 10, in: db),
                 ]
             }
             #expect(pages == [[31, 32, 33, 34], [35, 36, 37, 38], [39, 40], []])
@@ -115,6 +116,36 @@ struct OutboxStoreTests {
             #expect(counts == [.pending: 20, .inFlight: 10, .delivered: 10, .dead: 0])
             #expect(replayed?.attempts == 0)
             #expect(replayed?.nextAttemptAt == Date(millisecondsSince1970: now.millisecondsSince1970))
+        }
+    }
+
+    @Test("a replay at a rate spreads the dead letters' due times in steps of about 50 ms, across pages")
+    func replayDeadAtARate() async throws {
+        try await withDatabase { pool, _ in
+            try await Self.fill(pool)  // ids 31–40 dead
+            let now = Date(timeIntervalSince1970: 1_795_000_100)
+            // 40 per second: steps of 2 deliveries every 50 ms.
+            let pace = ReplayPace(start: now, perSecond: 40)
+            let pages = try await pool.write { db in
+                [
+                    try OutboxStore.replayDead(after: 0, limit: 3, pace: pace, in: db),
+                    try OutboxStore.replayDead(after: 33, limit: 10, pace: pace, replayed: 3, in: db),
+                ]
+            }
+            #expect(pages == [[31, 32, 33], [34, 35, 36, 37, 38, 39, 40]])
+            let due = try await pool.read { db in
+                try (31...40).map { try #require(try OutboxStore.row(id: $0, in: db)).nextAttemptAt }
+            }
+            let offsets = due.map { Int(($0.timeIntervalSince(now) * 1000).rounded()) }
+            #expect(offsets == [0, 0, 50, 50, 100, 100, 150, 150, 200, 200])
+            #expect(
+                offsets.enumerated().allSatisfy { position, offset in
+                    Int((pace.due(position: position).timeIntervalSince(now) * 1000).rounded()) == offset
+                })
+            #expect(abs(pace.span(count: 10) - 0.2) < 0.001)
+            // Slower than a step a row: each row its own step.
+            let slow = ReplayPace(start: now, perSecond: 4)
+            #expect(abs(slow.due(position: 3).timeIntervalSince(now) - 0.75) < 0.001)
         }
     }
 

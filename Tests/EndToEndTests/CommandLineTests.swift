@@ -73,7 +73,9 @@ struct CommandLineTests {
             ["inbox", "reprocess", "--config", folder.configPath, "--hold-ms", "1"], environment: folder.environment,
             in: folder)
         #expect(result.status == 0, "\(result.output)")
-        #expect(result.output.contains("reprocessed 30 row(s): 30 normalized (30 new event(s), 0 already stored), 0 rejected, in "))
+        #expect(
+            result.output.contains(
+                "reprocessed 30 row(s): 30 normalized (30 new event(s), 0 already stored), 0 rejected, in "))
         let database = try DatabaseQueue(path: folder.databasePath)
         let (counts, events) = try await database.read { db in
             (try InboxStore.counts(in: db), try EventStore.count(in: db))
@@ -223,5 +225,21 @@ struct CommandLineTests {
             #expect(!text.contains("\n"), "\(text)")
             #expect(text.contains("no dead delivery with id \(id)"), "\(text)")
         }
+
+        // --rate spreads a replay: at 2 per second the second row falls due half a second after the first.
+        let badRate = try await outbox("replay", "--all-dead", "--rate", "0")
+        #expect(badRate.status != 0)
+        #expect(badRate.output.contains("--rate must be a positive number"), "\(badRate.output)")
+        try await reader.write { db in
+            try db.execute(sql: "UPDATE outbox SET state = 'dead' WHERE id IN (?, ?)", arguments: [refused, gaveUp])
+        }
+        let paced = try await outbox("replay", "--all-dead", "--rate", "2")
+        #expect(paced.status == 0, "\(paced.output)")
+        #expect(paced.output.contains("replayed 2 dead deliveries, falling due over the next 0.5 s"), "\(paced.output)")
+        let (earlier, later) = (
+            try #require(try row(min(refused, gaveUp))), try #require(try row(max(refused, gaveUp)))
+        )
+        #expect(earlier.state == .pending && later.state == .pending)
+        #expect(abs(later.nextAttemptAt.timeIntervalSince(earlier.nextAttemptAt) - 0.5) < 0.002)
     }
 }

@@ -32,21 +32,21 @@ public enum CustomerHistoryStore {
         let alerts = try Int.fetchOne(
             db.cachedStatement(
                 sql: """
-                SELECT COUNT(*) FROM alerts a JOIN orders o ON o.id = a.order_id
-                WHERE o.customer_id = ? AND a.id != ?
-                """), arguments: [customerID, alertID])
+                    SELECT COUNT(*) FROM alerts a JOIN orders o ON o.id = a.order_id
+                    WHERE o.customer_id = ? AND a.id != ?
+                    """), arguments: [customerID, alertID])
         let tickets = try Int.fetchOne(
             db.cachedStatement(
                 sql: """
-                SELECT COUNT(*) FROM outbox x JOIN alerts a ON a.id = x.alert_id JOIN orders o ON o.id = a.order_id
-                WHERE o.customer_id = ? AND x.action = 'helpdesk_ticket' AND x.state != 'dead' AND a.id != ?
-                """), arguments: [customerID, alertID])
+                    SELECT COUNT(*) FROM outbox x JOIN alerts a ON a.id = x.alert_id JOIN orders o ON o.id = a.order_id
+                    WHERE o.customer_id = ? AND x.action = 'helpdesk_ticket' AND x.state != 'dead' AND a.id != ?
+                    """), arguments: [customerID, alertID])
         let recent = try Row.fetchAll(
             db.cachedStatement(
                 sql: """
-                SELECT a.raised_at, a.order_id, a.level, a.scenario FROM alerts a JOIN orders o ON o.id = a.order_id
-                WHERE o.customer_id = ? AND a.id != ? ORDER BY a.id DESC LIMIT ?
-                """), arguments: [customerID, alertID, recentLimit]
+                    SELECT a.raised_at, a.order_id, a.level, a.scenario FROM alerts a JOIN orders o ON o.id = a.order_id
+                    WHERE o.customer_id = ? AND a.id != ? ORDER BY a.id DESC LIMIT ?
+                    """), arguments: [customerID, alertID, recentLimit]
         ).map {
             (
                 raisedAt: Date(millisecondsSince1970: $0["raised_at"]), orderID: $0["order_id"] as String,

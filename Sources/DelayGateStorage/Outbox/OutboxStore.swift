@@ -236,17 +236,30 @@ public enum OutboxStore {
 
     /// Puts up to `limit` dead deliveries with ids above `afterID` back in the queue, lowest ids
     /// first: ``replayAllDead(at:in:)`` a page at a time, for a replay that must not hold the
-    /// write lock for long (see ``PacedTransactions``). - Returns: the ids replayed, ascending.
-    public static func replayDead(after afterID: Int64, limit: Int, at now: Date, in db: Database) throws -> [Int64] {
+    /// write lock for long (see ``PacedTransactions``).
+    ///
+    /// - Parameters:
+    ///   - pace: when the replayed deliveries fall due; `replayed` is how many earlier pages of the
+    ///     same replay put back, so that the pace carries on across pages.
+    /// - Returns: the ids replayed, ascending.
+    public static func replayDead(
+        after afterID: Int64, limit: Int, pace: ReplayPace, replayed: Int = 0, in db: Database
+    ) throws -> [Int64] {
         try Int64.fetchAll(
             db.cachedStatement(
                 sql: """
-                    UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
-                    WHERE id IN (
-                        SELECT id FROM outbox INDEXED BY outbox_dead WHERE state = 'dead' AND id > ? ORDER BY id LIMIT ?)
-                    RETURNING id
+                    WITH picked AS (
+                        SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS position
+                        FROM outbox INDEXED BY outbox_dead WHERE state = 'dead' AND id > ? ORDER BY id LIMIT ?)
+                    UPDATE outbox SET state = 'pending', attempts = 0, updated_at = ?,
+                        next_attempt_at = ? + CAST(((? + picked.position) / ?) * ? AS INTEGER)
+                    FROM picked WHERE outbox.id = picked.id
+                    RETURNING outbox.id
                     """),
-            arguments: [now.millisecondsSince1970, now.millisecondsSince1970, afterID, limit]
+            arguments: [
+                afterID, limit, pace.start.millisecondsSince1970, pace.start.millisecondsSince1970, replayed,
+                pace.rowsPerStep, pace.step.seconds * 1000,
+            ]
         ).sorted()
     }
 
