@@ -172,6 +172,50 @@ struct GroupCommitWriterTests {
         }
     }
 
+    @Test("cancelling the writer still commits the transaction under way and every queued write")
+    func cancelledWhileBusy() async throws {
+        try await withDatabase { pool, _ in
+            try await pool.write { db in try db.execute(sql: "CREATE TABLE t (v INTEGER)") }
+            let writer = GroupCommitWriter(database: pool)
+            let gate = DispatchSemaphore(value: 0)
+            let started = DispatchSemaphore(value: 0)
+            let run = Task { try await writer.run() }
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                // The first write holds its transaction open until the others are queued and the
+                // writer has been cancelled.
+                group.addTask {
+                    try await writer.write { db in
+                        started.signal()
+                        gate.wait()
+                        try db.execute(sql: "INSERT INTO t VALUES (0)")
+                    }
+                }
+                await withCheckedContinuation { continuation in
+                    DispatchQueue.global().async {
+                        started.wait()
+                        continuation.resume()
+                    }
+                }
+                for value in 1...20 {
+                    group.addTask {
+                        try await writer.write { db in
+                            try db.execute(sql: "INSERT INTO t VALUES (?)", arguments: [value])
+                        }
+                    }
+                }
+                while writer.queueDepth < 20 { await Task.yield() }
+                run.cancel()
+                gate.signal()
+                try await group.waitForAll()
+            }
+            try await run.value
+            #expect(try await pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM t") } == 21)
+            await #expect(throws: StorageError.writerStopped) {
+                try await writer.write { _ in }
+            }
+        }
+    }
+
     @Test("after shutdown, writes are refused instead of hanging")
     func stopped() async throws {
         try await withDatabase { pool, _ in

@@ -51,6 +51,11 @@ public final class GroupCommitWriter: Service, Sendable {
         let fail: @Sendable (any Error) -> Void
     }
 
+    /// The answers of a batch's writes, known once their work ran inside the transaction.
+    private final class Completions: Sendable {
+        let list = Mutex<[PendingWrite.Completion]>([])
+    }
+
     /// Rolls back the transaction of a batch whose only write threw (its caller gets its own error).
     private struct SoleWriteFailed: Error {}
 
@@ -147,7 +152,8 @@ public final class GroupCommitWriter: Service, Sendable {
         return accepted
     }
 
-    /// Commits batches until graceful shutdown; then commits what is queued and returns.
+    /// Commits batches until graceful shutdown or cancellation; then commits what is queued and
+    /// returns. Writes handed over later are refused with ``StorageError/writerStopped``.
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
@@ -227,7 +233,7 @@ public final class GroupCommitWriter: Service, Sendable {
     private func commit(_ batch: [PendingWrite]) async {
         let started = ContinuousClock.now
         batchSizes.record(batch.count)
-        let completions = Mutex<[PendingWrite.Completion]>([])
+        let completions = Completions()
         // A write alone in its batch needs no savepoint: if it throws, the whole transaction is
         // rolled back instead. Besides the SAVEPOINT and RELEASE statements, that spares SQLite's
         // sub-journal: while a savepoint is open it keeps the original of every page the
@@ -235,23 +241,28 @@ public final class GroupCommitWriter: Service, Sendable {
         // when it ends, so a big write inside a savepoint slowed down with its own size.
         let alone = batch.count == 1
         do {
-            try await database.write { db in
-                let produced = batch.map { $0.perform(db, !alone) }
-                completions.withLock { $0 = produced.map(\.complete) }
-                if alone && produced[0].threw { throw SoleWriteFailed() }
-            }
+            // In a task of its own, because the transaction must not see the writer's cancellation:
+            // GRDB refuses to start, or interrupts, a write whose task is cancelled, and queued
+            // writes are committed even when the writer is cancelled instead of shut down.
+            try await Task { [database] in
+                try await database.write { db in
+                    let produced = batch.map { $0.perform(db, !alone) }
+                    completions.list.withLock { $0 = produced.map(\.complete) }
+                    if alone && produced[0].threw { throw SoleWriteFailed() }
+                }
+            }.value
             commitDuration.record(duration: ContinuousClock.now - started)
-            for complete in completions.withLock({ $0 }) { complete(.success(())) }
+            for complete in completions.list.withLock({ $0 }) { complete(.success(())) }
         } catch is SoleWriteFailed {
             // Rolled back; the write's own error answers its caller, as a savepoint would have.
-            for complete in completions.withLock({ $0 }) { complete(.success(())) }
+            for complete in completions.list.withLock({ $0 }) { complete(.success(())) }
         } catch {
             commitFailures.increment()
             logger.error("group commit failed", metadata: ["writes": "\(batch.count)", "error": "\(error)"])
             // The transaction was rolled back, so every write of the batch fails, including those
             // whose own work succeeded; their callers answer 503 and the senders retry.
             let failure = StorageError.commitFailed(String(describing: error))
-            let produced = completions.withLock { $0 }
+            let produced = completions.list.withLock { $0 }
             if produced.count == batch.count {
                 for complete in produced { complete(.failure(failure)) }
             } else {
