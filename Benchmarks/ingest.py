@@ -79,10 +79,12 @@ def free_port():
 
 
 def build_release(binary):
+    """Builds the release product named like `binary` (delaygate, outbox-benchmark, ...) if it is missing."""
     if os.path.exists(binary):
         return
-    print("building release binary (several minutes on a clean checkout)...", file=sys.stderr)
-    subprocess.run(["swift", "build", "-c", "release", "--product", "delaygate"], cwd=ROOT, check=True)
+    product = os.path.basename(binary)
+    print(f"building release {product} (several minutes on a clean checkout)...", file=sys.stderr)
+    subprocess.run(["swift", "build", "-c", "release", "--product", product], cwd=ROOT, check=True)
 
 
 def start_gateway(binary, workdir, port, max_batch, actions_file=None):

@@ -28,6 +28,7 @@ Needs wrk (apt-get install -y wrk) and a release build, which it makes if missin
 """
 import argparse
 import os
+import select
 import signal
 import shutil
 import sqlite3
@@ -100,10 +101,12 @@ def start_receiver(binary):
     """The outbox benchmark's mock receiver in its own process; returns it and its base URL."""
     build_release(binary)
     receiver = subprocess.Popen([binary, "--receiver-only"], stdout=subprocess.PIPE, text=True)
-    base = receiver.stdout.readline().strip()
+    ready, _, _ = select.select([receiver.stdout], [], [], 60)
+    base = receiver.stdout.readline().strip() if ready else ""
     if not base.startswith("http://"):
         receiver.kill()
-        sys.exit(f"the mock receiver did not start (it said {base!r})")
+        receiver.wait()
+        sys.exit(f"the mock receiver did not start within 60 s (it said {base!r})")
     return receiver, base
 
 
@@ -126,17 +129,22 @@ def seed_dead(database, receiver_base, rows, group):
 
 
 def wait_delivered(database, group, rows, timeout=3600):
-    """Polls the database until every delivery of `group` is settled; returns (delivered, dead)."""
+    """Polls the database until every replayed delivery of `group` is delivered; returns how many.
+
+    A replayed delivery that dies again fails the run at once: the receiver answers every
+    request, so a dead letter means the replay itself went wrong."""
     deadline = time.time() + timeout
     while time.time() < deadline:
         with sqlite3.connect(database, timeout=30) as db:
             delivered, dead = db.execute(
                 "SELECT SUM(state = 'delivered'), SUM(state = 'dead') FROM outbox WHERE action = ?",
                 (f"replay-{group}",)).fetchone()
-        if (delivered or 0) + (dead or 0) >= rows and (delivered or 0) > 0:
-            return delivered or 0, dead or 0
+        if dead:
+            sys.exit(f"{dead} replayed deliveries of {group} died again (see `delaygate outbox list --state dead`)")
+        if (delivered or 0) >= rows:
+            return delivered
         time.sleep(0.2)
-    sys.exit(f"the replayed deliveries of {group} were not settled within {timeout} s")
+    sys.exit(f"the replayed deliveries of {group} were not delivered within {timeout} s")
 
 
 def main():
@@ -159,27 +167,27 @@ def main():
     build_release(args.binary)
 
     workdir = tempfile.mkdtemp(prefix="delaygate-replay-")
-    receiver = None
-    if args.outbox:
-        receiver, receiver_base = start_receiver(args.receiver_binary)
-        os.makedirs(os.path.join(workdir, "adapters", "outbound"), exist_ok=True)
-        with open(os.path.join(workdir, "adapters", "outbound", "hook.yaml"), "w") as f:
-            f.write(f"kind: generic-http\nurl: {receiver_base}/hooks/alerts\n")  # default concurrency
-        # Every channel to the receiver: the dispatcher runs. The live scans are dated now and
-        # raise no alert, so the replayed rows are all it delivers.
-        with open(os.path.join(workdir, "actions.yaml"), "w") as f:
-            f.write("channels: {sms: hook, push: hook, helpdesk: hook, voice: hook, erp: hook}\n"
-                    "tracking_link: \"https://track.example.com/{{carrier}}/{{tracking_number}}\"\n"
-                    f"templates_dir: {os.path.join(ROOT, 'config', 'templates')}\n")
-    port = free_port()
-    process = start_gateway(args.binary, workdir, port, 1024,
-                            os.path.join(workdir, "actions.yaml") if args.outbox else None)
-    base = f"http://127.0.0.1:{port}"
-    database = os.path.join(workdir, "bench.sqlite")
-    config = os.path.join(workdir, "gateway.yaml")
-    env = dict(os.environ, BENCH_SECRET=SECRET)
+    receiver = process = None
     children = []
     try:
+        if args.outbox:
+            receiver, receiver_base = start_receiver(args.receiver_binary)
+            os.makedirs(os.path.join(workdir, "adapters", "outbound"), exist_ok=True)
+            with open(os.path.join(workdir, "adapters", "outbound", "hook.yaml"), "w") as f:
+                f.write(f"kind: generic-http\nurl: {receiver_base}/hooks/alerts\n")  # default concurrency
+            # Every channel to the receiver: the dispatcher runs. The live scans are dated now and
+            # raise no alert, so the replayed rows are all it delivers.
+            with open(os.path.join(workdir, "actions.yaml"), "w") as f:
+                f.write("channels: {sms: hook, push: hook, helpdesk: hook, voice: hook, erp: hook}\n"
+                        "tracking_link: \"https://track.example.com/{{carrier}}/{{tracking_number}}\"\n"
+                        f"templates_dir: {os.path.join(ROOT, 'config', 'templates')}\n")
+        port = free_port()
+        process = start_gateway(args.binary, workdir, port, 1024,
+                                os.path.join(workdir, "actions.yaml") if args.outbox else None)
+        base = f"http://127.0.0.1:{port}"
+        database = os.path.join(workdir, "bench.sqlite")
+        config = os.path.join(workdir, "gateway.yaml")
+        env = dict(os.environ, BENCH_SECRET=SECRET)
         started = time.time()
         if args.outbox:
             print(f"storing 2 x {args.rows} dead outbox deliveries...", file=sys.stderr)
@@ -223,8 +231,8 @@ def main():
             if child.returncode != 0:
                 sys.exit(f"{what} failed ({child.returncode}):\n{output}")
             if args.outbox:  # the command only queues them: done once the gateway delivered them
-                delivered, dead = wait_delivered(database, group, args.rows)
-                output += f"; the gateway delivered {delivered}, {dead} dead"
+                delivered = wait_delivered(database, group, args.rows)
+                output += f"; the gateway delivered all {delivered}, none dead"
             return time.time() - started, (output.splitlines() or ["(nothing)"])[-1]
 
         # The replay alone first, to time the live run during the second one within it.
@@ -267,8 +275,9 @@ def main():
             if child.poll() is None:
                 child.kill()
                 child.wait()
-        process.send_signal(signal.SIGTERM)
-        process.wait(timeout=60)
+        if process:
+            process.send_signal(signal.SIGTERM)
+            process.wait(timeout=60)
         if receiver:
             receiver.kill()
             receiver.wait()

@@ -76,14 +76,16 @@ struct OutboxCommand: AsyncParsableCommand {
             discussion: """
                 A replayed delivery keeps its idempotency key, so a receiver that already has it does \
                 not create it twice. The running gateway picks it up within its dispatcher's sleep \
-                (5 s at most). --rate spreads the replayed deliveries over time, so that a large replay \
-                leaves the gateway's cores to live traffic and stays within the receiver's rate limits. \
+                (dispatch.maximum_sleep in actions.yaml, 5 s by default). --rate spreads the replayed \
+                deliveries over time, so that a large replay leaves the gateway's cores to live traffic \
+                and stays within the receiver's rate limits; the first falls due one dispatcher sleep \
+                from now, so that the dispatcher is awake for it rather than finding a backlog. \
                 Examples: delaygate outbox replay 42; delaygate outbox replay --all-dead --rate 200
                 """)
 
         @OptionGroup var options: ConfigOptions
 
-        @Argument(help: "Ids of dead deliveries to replay.")
+        @Argument(help: "Ids of dead deliveries to replay (replayed in id order).")
         var ids: [Int64] = []
 
         @Flag(help: "Replay every dead delivery.")
@@ -99,15 +101,22 @@ struct OutboxCommand: AsyncParsableCommand {
             if ids.isEmpty == !allDead {
                 throw ValidationError("give delivery ids or --all-dead (not both)")
             }
-            if let rate, !(rate > 0 && rate.isFinite) {
-                throw ValidationError("--rate must be a positive number of deliveries per second")
+            if let rate, !ReplayPace.rates.contains(rate) {
+                throw ValidationError("--rate must be between 0.01 and 1,000,000 deliveries per second")
             }
         }
 
         func run() async throws {
             let setup = try loadSetup(path: options.config, environment: ProcessInfo.processInfo.environment)
             let database = try openExistingDatabase(setup)
-            let pace = ReplayPace(start: Date(), perSecond: rate)
+            let now = Date()
+            // At a rate, the first falls due once the running gateway's dispatcher has surely
+            // looked at the queue again; due earlier, the rows would wait for it and then go out
+            // together, as fast as the adapter's concurrency allows.
+            let dispatcherSleep = setup.actions?.dispatch.maximumSleep ?? ActionSettings.Dispatch().maximumSleep
+            let pace = ReplayPace(
+                start: rate == nil ? now : now + TimeInterval(dispatcherSleep / .milliseconds(1)) / 1000,
+                perSecond: rate)
             if allDead {
                 // A page at a time, so that a running gateway's writes wait for one short
                 // transaction at most, however many dead letters there are.
@@ -116,19 +125,20 @@ struct OutboxCommand: AsyncParsableCommand {
                 var count = 0
                 while true {
                     let replayed = try await paced.write(database) { [afterID, count] db, size in
-                        try OutboxStore.replayDead(after: afterID, limit: size, pace: pace, replayed: count, in: db)
+                        try OutboxStore.replayDead(
+                            after: afterID, limit: size, pace: pace, replayed: count, at: now, in: db)
                     }
                     guard let last = replayed.last else { break }
                     count += replayed.count
                     afterID = last
                 }
-                print("replayed \(count) dead deliver\(count == 1 ? "y" : "ies")\(Self.spread(pace, count))")
+                print("replayed \(count) dead deliver\(count == 1 ? "y" : "ies")\(Self.spread(pace, count, from: now))")
                 return
             }
             let results = try await database.write { [ids] db in
                 var position = 0
-                return try ids.map { id in
-                    let replayed = try OutboxStore.replay(id: id, at: pace.due(position: position), in: db)
+                return try Set(ids).sorted().map { id in
+                    let replayed = try OutboxStore.replay(id: id, due: pace.due(position: position), at: now, in: db)
                     if replayed { position += 1 }
                     return (id, replayed)
                 }
@@ -137,17 +147,21 @@ struct OutboxCommand: AsyncParsableCommand {
             let replayed = results.count - missing.count
             // Nothing replayed and ids missing: the error alone is the answer, on one line.
             if replayed > 0 || missing.isEmpty {
-                print("replayed \(replayed) dead deliver\(replayed == 1 ? "y" : "ies")\(Self.spread(pace, replayed))")
+                print(
+                    "replayed \(replayed) dead deliver\(replayed == 1 ? "y" : "ies")\(Self.spread(pace, replayed, from: now))"
+                )
             }
             if !missing.isEmpty {
                 throw CLIError("no dead delivery with id \(missing.joined(separator: ", "))")
             }
         }
 
-        /// " due over the next N s", when a rate spreads them.
-        static func spread(_ pace: ReplayPace, _ count: Int) -> String {
-            guard pace.perSecond != nil, count > 1 else { return "" }
-            return String(format: ", falling due over the next %.1f s", pace.span(count: count))
+        /// When they fall due, when a rate spreads them.
+        static func spread(_ pace: ReplayPace, _ count: Int, from now: Date) -> String {
+            guard pace.perSecond != nil, count > 0 else { return "" }
+            let first = pace.start.timeIntervalSince(now)
+            guard count > 1 else { return String(format: ", falling due in %.1f s", first) }
+            return String(format: ", falling due over %.1f s, the first in %.1f s", pace.span(count: count), first)
         }
     }
 }

@@ -100,10 +100,10 @@ struct OutboxStoreTests {
             let pace = ReplayPace(start: now)
             let pages = try await pool.write { db in
                 [
-                    try OutboxStore.replayDead(after: 0, limit: 4, pace: pace, in: db),
-                    try OutboxStore.replayDead(after: 34, limit: 4, pace: pace, replayed: 4, in: db),
-                    try OutboxStore.replayDead(after: 38, limit: 4, pace: pace, replayed: 8, in: db),
-                    try OutboxStore.replayDead(after: 40, limit: 4, pace: pace, replayed: 10, in: db),
+                    try OutboxStore.replayDead(after: 0, limit: 4, pace: pace, at: now, in: db),
+                    try OutboxStore.replayDead(after: 34, limit: 4, pace: pace, replayed: 4, at: now, in: db),
+                    try OutboxStore.replayDead(after: 38, limit: 4, pace: pace, replayed: 8, at: now, in: db),
+                    try OutboxStore.replayDead(after: 40, limit: 4, pace: pace, replayed: 10, at: now, in: db),
                 ]
             }
             #expect(pages == [[31, 32, 33, 34], [35, 36, 37, 38], [39, 40], []])
@@ -124,24 +124,26 @@ struct OutboxStoreTests {
         try await withDatabase { pool, _ in
             try await Self.fill(pool)  // ids 31–40 dead
             let now = Date(timeIntervalSince1970: 1_795_000_100)
-            // 40 per second: steps of 2 deliveries every 50 ms.
-            let pace = ReplayPace(start: now, perSecond: 40)
+            // 40 per second from 5 s on: steps of 2 deliveries every 50 ms.
+            let pace = ReplayPace(start: now.addingTimeInterval(5), perSecond: 40)
             let pages = try await pool.write { db in
                 [
-                    try OutboxStore.replayDead(after: 0, limit: 3, pace: pace, in: db),
-                    try OutboxStore.replayDead(after: 33, limit: 10, pace: pace, replayed: 3, in: db),
+                    try OutboxStore.replayDead(after: 0, limit: 3, pace: pace, at: now, in: db),
+                    try OutboxStore.replayDead(after: 33, limit: 10, pace: pace, replayed: 3, at: now, in: db),
                 ]
             }
             #expect(pages == [[31, 32, 33], [34, 35, 36, 37, 38, 39, 40]])
-            let due = try await pool.read { db in
-                try (31...40).map { try #require(try OutboxStore.row(id: $0, in: db)).nextAttemptAt }
+            let rows = try await pool.read { db in
+                try (31...40).map { try #require(try OutboxStore.row(id: $0, in: db)) }
             }
-            let offsets = due.map { Int(($0.timeIntervalSince(now) * 1000).rounded()) }
+            let offsets = rows.map { Int(($0.nextAttemptAt.timeIntervalSince(pace.start) * 1000).rounded()) }
             #expect(offsets == [0, 0, 50, 50, 100, 100, 150, 150, 200, 200])
             #expect(
                 offsets.enumerated().allSatisfy { position, offset in
-                    Int((pace.due(position: position).timeIntervalSince(now) * 1000).rounded()) == offset
+                    Int((pace.due(position: position).timeIntervalSince(pace.start) * 1000).rounded()) == offset
                 })
+            // Updated now, whenever they fall due.
+            #expect(rows.allSatisfy { $0.updatedAt == Date(millisecondsSince1970: now.millisecondsSince1970) })
             #expect(abs(pace.span(count: 10) - 0.2) < 0.001)
             // Slower than a step a row: each row its own step.
             let slow = ReplayPace(start: now, perSecond: 4)

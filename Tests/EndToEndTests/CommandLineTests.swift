@@ -226,20 +226,56 @@ struct CommandLineTests {
             #expect(text.contains("no dead delivery with id \(id)"), "\(text)")
         }
 
-        // --rate spreads a replay: at 2 per second the second row falls due half a second after the first.
-        let badRate = try await outbox("replay", "--all-dead", "--rate", "0")
-        #expect(badRate.status != 0)
-        #expect(badRate.output.contains("--rate must be a positive number"), "\(badRate.output)")
-        try await reader.write { db in
-            try db.execute(sql: "UPDATE outbox SET state = 'dead' WHERE id IN (?, ?)", arguments: [refused, gaveUp])
+        // --rate spreads a replay: at 2 per second the second row falls due half a second after the
+        // first, and the first once the gateway's dispatcher has looked at the queue again (its
+        // longest sleep, 5 s by default), ids in ascending order however they were given.
+        for rate in ["0", "-3", "1e12", "nan"] {
+            let badRate = try await outbox("replay", "--all-dead", "--rate=\(rate)")
+            #expect(badRate.status != 0)
+            #expect(
+                badRate.output.contains("--rate must be between 0.01 and 1,000,000 deliveries per second"),
+                "\(badRate.output)")
         }
-        let paced = try await outbox("replay", "--all-dead", "--rate", "2")
+        func markDead(_ ids: [Int64]) throws {
+            try reader.write { db in
+                for id in ids { try db.execute(sql: "UPDATE outbox SET state = 'dead' WHERE id = ?", arguments: [id]) }
+            }
+        }
+        try markDead([refused, gaveUp])
+        let commandStarted = Date()
+        let paced = try await outbox(
+            "replay", String(max(refused, gaveUp)), String(min(refused, gaveUp)), "--rate", "2")
         #expect(paced.status == 0, "\(paced.output)")
-        #expect(paced.output.contains("replayed 2 dead deliveries, falling due over the next 0.5 s"), "\(paced.output)")
+        #expect(
+            paced.output.contains("replayed 2 dead deliveries, falling due over 0.5 s, the first in 5.0 s"),
+            "\(paced.output)")
         let (earlier, later) = (
             try #require(try row(min(refused, gaveUp))), try #require(try row(max(refused, gaveUp)))
         )
         #expect(earlier.state == .pending && later.state == .pending)
         #expect(abs(later.nextAttemptAt.timeIntervalSince(earlier.nextAttemptAt) - 0.5) < 0.002)
+        #expect(earlier.nextAttemptAt >= commandStarted.addingTimeInterval(4.99))
+        #expect(earlier.updatedAt <= Date())
+
+        // Across the pages of a large replay (the first holds 16 rows) the pace carries on: at 40
+        // per second, two rows every 50 ms, the 40th row falls due 19 steps after the first.
+        let many = try GatewayDatabase.open(at: folder.databasePath)
+        let manyIDs = try await many.write { db in
+            try (0..<38).map { index in
+                try OutboxStore.enqueue(
+                    NewDelivery(
+                        idempotencyKey: "episode:many-\(index):warning:notify_customer", alertID: nil,
+                        action: "notify_customer", adapter: "twilio-sms", request: "{}"),
+                    at: now, in: db)
+                return db.lastInsertedRowID
+            }
+        }
+        try markDead([refused, gaveUp] + manyIDs)
+        let large = try await outbox("replay", "--all-dead", "--rate", "40")
+        #expect(large.status == 0, "\(large.output)")
+        #expect(large.output.contains("replayed 40 dead deliveries, falling due over"), "\(large.output)")
+        let ordered = try ([refused, gaveUp] + manyIDs).sorted().map { try #require(try row($0)).nextAttemptAt }
+        let offsets = ordered.map { Int(($0.timeIntervalSince(ordered[0]) * 1000).rounded()) }
+        #expect(offsets == (0..<40).map { $0 / 2 * 50 }, "\(offsets)")
     }
 }

@@ -87,44 +87,51 @@ struct CrashTests {
         address: String, process: GatewayProcess, ledger: Ledger, round: Int, connections: Int, killAfter: Int,
         signal: Int32 = SIGKILL, client: HTTPClient
     ) async {
-        await withTaskGroup(of: Bool.self) { group in
-            for _ in 0..<connections {
-                group.addTask {
-                    while true {
-                        let id = ledger.nextID(round: round)
-                        let body = Self.body(eventID: id)
-                        var request = HTTPClientRequest(url: "http://\(address)/webhooks/integrator")
-                        request.method = .POST
-                        request.headers.add(name: "Content-Type", value: "application/json")
-                        request.headers.add(
-                            name: "X-DelayGate-Signature",
-                            value: TimestampedHMACSignature.headerValue(
-                                body: Data(body.utf8), secret: GatewayFolder.secret, time: Date()))
-                        request.body = .bytes(ByteBuffer(string: body))
-                        do {
-                            let response = try await client.execute(request, timeout: .seconds(10))
-                            _ = try? await response.body.collect(upTo: 1 << 16)
-                            guard (200..<300).contains(response.status.code) else { return false }
-                            if ledger.acknowledge(id) == killAfter {
-                                ledger.recordSignal()
-                                process.signal(signal)
+        // The connections return once the gateway stops answering; once the process has exited
+        // no answer can come, so requests still trying to connect are abandoned instead of
+        // retrying until their timeout. (Waiting for the exit is not cancellable, so it runs
+        // beside the connections rather than among them: the load ends when they do.)
+        let connectionTasks = Task {
+            await withTaskGroup(of: Void.self) { group in
+                for _ in 0..<connections {
+                    group.addTask {
+                        while !Task.isCancelled {
+                            let id = ledger.nextID(round: round)
+                            let body = Self.body(eventID: id)
+                            var request = HTTPClientRequest(url: "http://\(address)/webhooks/integrator")
+                            request.method = .POST
+                            request.headers.add(name: "Content-Type", value: "application/json")
+                            request.headers.add(
+                                name: "X-DelayGate-Signature",
+                                value: TimestampedHMACSignature.headerValue(
+                                    body: Data(body.utf8), secret: GatewayFolder.secret, time: Date()))
+                            request.body = .bytes(ByteBuffer(string: body))
+                            do {
+                                let response = try await client.execute(request, timeout: .seconds(10))
+                                _ = try? await response.body.collect(upTo: 1 << 16)
+                                guard (200..<300).contains(response.status.code) else { return }
+                                if ledger.acknowledge(id) == killAfter {
+                                    ledger.recordSignal()
+                                    process.signal(signal)
+                                }
+                            } catch {
+                                return  // the gateway is gone: this request's outcome is unknown
                             }
-                        } catch {
-                            return false  // the gateway is gone: this request's outcome is unknown
                         }
                     }
                 }
             }
-            // Once the process has exited no answer can come: requests still trying to connect are
-            // abandoned instead of retrying until their timeout.
-            group.addTask {
-                _ = await process.exitStatus()
-                return true
-            }
-            for await exited in group where exited {
-                group.cancelAll()
-            }
         }
+        let exitWatcher = Task {
+            _ = await process.exitStatus()
+            connectionTasks.cancel()
+        }
+        await withTaskCancellationHandler {
+            await connectionTasks.value
+        } onCancel: {
+            connectionTasks.cancel()
+        }
+        exitWatcher.cancel()
     }
 
     @Test("SIGKILL mid-stream, restart: every acknowledged event is stored exactly once")

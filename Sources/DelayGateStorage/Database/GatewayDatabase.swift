@@ -3,6 +3,8 @@ import GRDB
 
 #if canImport(Glibc)
     import Glibc
+#elseif canImport(Darwin)
+    import Darwin
 #endif
 
 /// Opens DelayGate's SQLite database: a WAL-mode `DatabasePool` with the schema migrated.
@@ -42,15 +44,17 @@ public enum GatewayDatabase {
     /// mode a commit is durable once its log frames are on disk). Does nothing without a log.
     public static func flushLog(of path: String) throws {
         let log = path + "-wal"
-        let descriptor = Glibc.open(log, O_RDONLY | O_CLOEXEC)
+        let descriptor = openForReading(log)
         guard descriptor >= 0 else {
+            let error = errno
             // No log: nothing was committed since the last checkpoint removed it.
-            if errno == ENOENT { return }
-            throw StorageError.commitFailed("cannot open \(log) to flush it: \(String(cString: strerror(errno)))")
+            if error == ENOENT { return }
+            throw StorageError.commitFailed("cannot open \(log) to flush it: \(String(cString: strerror(error)))")
         }
-        defer { Glibc.close(descriptor) }
+        defer { closeDescriptor(descriptor) }
         guard fsync(descriptor) == 0 else {
-            throw StorageError.commitFailed("cannot flush \(log): \(String(cString: strerror(errno)))")
+            let error = errno
+            throw StorageError.commitFailed("cannot flush \(log): \(String(cString: strerror(error)))")
         }
     }
 
@@ -94,3 +98,8 @@ public enum GatewayDatabase {
         return configuration
     }
 }
+
+// The C library's open(2) and close(2), named apart: inside `GatewayDatabase`, `open` is its own
+// `open(at:options:)`.
+private func openForReading(_ path: String) -> Int32 { open(path, O_RDONLY | O_CLOEXEC) }
+private func closeDescriptor(_ descriptor: Int32) { _ = close(descriptor) }

@@ -209,16 +209,17 @@ public enum OutboxStore {
         return db.changesCount > 0
     }
 
-    /// Puts a dead delivery back in the queue with a fresh attempt budget.
+    /// Puts a dead delivery back in the queue with a fresh attempt budget, due at `due` (now
+    /// when not given).
     /// - Returns: false when there is no dead delivery with that id.
     @discardableResult
-    public static func replay(id: Int64, at now: Date, in db: Database) throws -> Bool {
+    public static func replay(id: Int64, due: Date? = nil, at now: Date, in db: Database) throws -> Bool {
         try db.execute(
             sql: """
                 UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
                 WHERE id = ? AND state = 'dead'
                 """,
-            arguments: [now.millisecondsSince1970, now.millisecondsSince1970, id])
+            arguments: [(due ?? now).millisecondsSince1970, now.millisecondsSince1970, id])
         return db.changesCount > 0
     }
 
@@ -243,21 +244,23 @@ public enum OutboxStore {
     ///     same replay put back, so that the pace carries on across pages.
     /// - Returns: the ids replayed, ascending.
     public static func replayDead(
-        after afterID: Int64, limit: Int, pace: ReplayPace, replayed: Int = 0, in db: Database
+        after afterID: Int64, limit: Int, pace: ReplayPace, replayed: Int = 0, at now: Date, in db: Database
     ) throws -> [Int64] {
+        // The page is cut before its rows are numbered, so a page costs its own size however many
+        // dead letters follow it.
         try Int64.fetchAll(
             db.cachedStatement(
                 sql: """
-                    WITH picked AS (
-                        SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS position
-                        FROM outbox INDEXED BY outbox_dead WHERE state = 'dead' AND id > ? ORDER BY id LIMIT ?)
+                    WITH page AS (
+                        SELECT id FROM outbox INDEXED BY outbox_dead WHERE state = 'dead' AND id > ? ORDER BY id LIMIT ?),
+                    picked AS (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS position FROM page)
                     UPDATE outbox SET state = 'pending', attempts = 0, updated_at = ?,
                         next_attempt_at = ? + CAST(((? + picked.position) / ?) * ? AS INTEGER)
                     FROM picked WHERE outbox.id = picked.id
                     RETURNING outbox.id
                     """),
             arguments: [
-                afterID, limit, pace.start.millisecondsSince1970, pace.start.millisecondsSince1970, replayed,
+                afterID, limit, now.millisecondsSince1970, pace.start.millisecondsSince1970, replayed,
                 pace.rowsPerStep, pace.step.seconds * 1000,
             ]
         ).sorted()

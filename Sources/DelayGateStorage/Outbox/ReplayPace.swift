@@ -18,9 +18,13 @@ public struct ReplayPace: Sendable, Hashable {
     /// Deliveries per second, or nil for all at `start`.
     public var perSecond: Double?
 
-    /// - Precondition: `perSecond`, when given, is positive.
+    /// The rates a pace accepts, in deliveries per second: from one every 100 s to a million a
+    /// second (beyond that, all at once is the same thing).
+    public static let rates: ClosedRange<Double> = 0.01...1_000_000
+
+    /// - Precondition: `perSecond`, when given, lies in ``rates``.
     public init(start: Date, perSecond: Double? = nil) {
-        precondition(perSecond.map { $0 > 0 && $0.isFinite } ?? true, "a replay rate must be positive")
+        precondition(perSecond.map(Self.rates.contains) ?? true, "a replay rate must lie in \(Self.rates)")
         self.start = start
         self.perSecond = perSecond
     }
