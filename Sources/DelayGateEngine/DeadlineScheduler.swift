@@ -202,6 +202,8 @@ public final class Wakeup: Sendable {
         var signalled = false
         var waiter: CheckedContinuation<Void, Never>?
         var generation = 0
+        /// The wait whose time ran out: its timer may fire before the wait stores its waiter.
+        var expired = 0
         /// A signal is registered for the end of the writer's open transaction.
         var armed = false
     }
@@ -251,9 +253,13 @@ public final class Wakeup: Sendable {
         }
         guard let generation else { return }
         let timer = Task {
-            try? await Task.sleep(for: duration)
+            // Cancelled: the wait is over.
+            guard (try? await Task.sleep(for: duration)) != nil else { return }
             let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
                 guard state.generation == generation else { return nil }
+                // Run out even if the wait has not stored its waiter yet (a short sleep, a busy
+                // machine): it then returns at once instead of waiting for a signal.
+                state.expired = generation
                 defer { state.waiter = nil }
                 return state.waiter
             }
@@ -262,6 +268,9 @@ public final class Wakeup: Sendable {
         await withTaskCancellationHandler {
             await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                 let resumeNow = state.withLock { state -> Bool in
+                    // Cancellation is flagged before its handler runs: checked here under the lock,
+                    // a cancellation that came before the waiter was stored is never missed.
+                    if Task.isCancelled || state.expired == generation { return true }
                     if state.signalled {
                         state.signalled = false
                         return true
@@ -272,8 +281,13 @@ public final class Wakeup: Sendable {
                 if resumeNow { continuation.resume() }
             }
         } onCancel: {
-            // Consumed by this wait whether it comes before the wait begins or during it.
-            self.signal()
+            // Resumes the waiter, if it still waits; unlike a signal, leaves nothing behind for a
+            // later wait.
+            let waiter = self.state.withLock { state -> CheckedContinuation<Void, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }
+            waiter?.resume()
         }
         timer.cancel()
     }

@@ -66,4 +66,25 @@ struct WakeupTests {
         await wakeup.wait(for: .milliseconds(100))
         #expect(clock.now - next >= .milliseconds(100))
     }
+
+    @Test("a wait whose time runs out before it has begun waiting still returns (no lost wake-up)")
+    func shortWaits() async throws {
+        // A zero wait's timer can fire before the wait has stored its continuation; that
+        // expiry must not be lost, or the wait would sleep until a signal that never comes.
+        let wakeup = Wakeup()
+        let finished = try await withThrowingTaskGroup(of: Bool.self) { group in
+            group.addTask {
+                for _ in 0..<20_000 { await wakeup.wait(for: .zero) }
+                return true
+            }
+            group.addTask {
+                try await Task.sleep(for: .seconds(30))
+                return false
+            }
+            let first = try await group.next() ?? false
+            group.cancelAll()
+            return first
+        }
+        #expect(finished, "a wait of zero seconds hung")
+    }
 }
