@@ -418,6 +418,7 @@ let package = Package(
             dependencies: [
                 "DelayGateEngine", "DelayGateAlerting", "DelayGateAdapters", "DelayGateModel", "DelayGateStorage",
                 "DelayGateConfig", "DelayGateSimulation", .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
             ],
             swiftSettings: swiftSettings
         ),

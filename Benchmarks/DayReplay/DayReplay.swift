@@ -238,8 +238,9 @@ struct DayReplay {
                 Double(result.events) / seconds(result.normalizeTime)))
         print(
             String(
-                format: "    scheduler ticks           %8.1f s   (%d ticks, %d shipments judged, %d alerts)",
-                seconds(result.tickTime), result.ticks.ticks, result.ticks.evaluated, result.ticks.raised))
+                format: "    scheduler ticks           %8.1f s   (%d ticks, %d shipments judged, %d alerts; longest %.0f ms)",
+                seconds(result.tickTime), result.ticks.ticks, result.ticks.evaluated, result.ticks.raised,
+                seconds(result.ticks.longestTick) * 1000))
         print(
             String(
                 format: "  scheduler to window end %4.1f s   (%d ticks, %d judged, %d alerts)", seconds(result.drainTime),
@@ -321,6 +322,7 @@ struct DayReplay {
             result.ticks.ticks += ticks.ticks
             result.ticks.evaluated += ticks.evaluated
             result.ticks.raised += ticks.raised
+            result.ticks.longestTick = max(result.ticks.longestTick, ticks.longestTick)
             let storing = clock.now
             try await replay.deliver(payload, at: instant)
             result.normalizeTime += clock.now - storing

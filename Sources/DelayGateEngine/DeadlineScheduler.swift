@@ -17,19 +17,27 @@ import Synchronization
 /// ``tick(now:)`` can be driven directly with a simulated clock (evaluations, tests).
 public final class DeadlineScheduler: Service, Sendable {
     public struct Options: Sendable {
-        /// Shipments evaluated per transaction.
+        /// Most shipments evaluated per transaction.
         public var batchSize: Int
         /// Longest sleep between looks at the index.
         public var maximumSleep: Duration
         /// How often learned state is written to the database.
         public var persistInterval: Duration
+        /// How long the running service's tick may go on judging inside its write transaction,
+        /// which every webhook's commit waits for: once spent, the tick commits what it judged
+        /// (at least one shipment) and the next tick takes the rest. Without it, a storm that
+        /// makes 500 parcels due and alerting at once (each alert composes its messages and
+        /// tickets, 1–2 ms) would hold the writer for most of a second.
+        public var tickBudget: Duration
 
         public init(
-            batchSize: Int = 500, maximumSleep: Duration = .seconds(30), persistInterval: Duration = .seconds(30)
+            batchSize: Int = 500, maximumSleep: Duration = .seconds(30), persistInterval: Duration = .seconds(30),
+            tickBudget: Duration = .milliseconds(50)
         ) {
             self.batchSize = batchSize
             self.maximumSleep = maximumSleep
             self.persistInterval = persistInterval
+            self.tickBudget = tickBudget
         }
     }
 
@@ -40,6 +48,8 @@ public final class DeadlineScheduler: Service, Sendable {
         public var closed = 0
         /// Scheduler wake-ups (replays add up several ticks).
         public var ticks = 1
+        /// The longest of them, waiting for the writer included.
+        public var longestTick = Duration.zero
         public init() {}
     }
 
@@ -53,6 +63,7 @@ public final class DeadlineScheduler: Service, Sendable {
     private let wakeup = Wakeup()
     private let raised: MetricHandles
     private let tickDuration: Metrics.Timer
+    private let tickSizes: Recorder
 
     public init(
         model: AlertModel,
@@ -72,6 +83,7 @@ public final class DeadlineScheduler: Service, Sendable {
         self.logger = logger
         self.raised = MetricHandles(factory: metricsFactory)
         self.tickDuration = Metrics.Timer(label: "delaygate_scheduler_tick_duration_seconds", factory: metricsFactory)
+        self.tickSizes = Recorder(label: "delaygate_scheduler_tick_shipments", factory: metricsFactory)
     }
 
     /// Wakes the loop early (news arrived).
@@ -79,29 +91,46 @@ public final class DeadlineScheduler: Service, Sendable {
         wakeup.signal()
     }
 
-    /// Evaluates the shipments due at `now` (one batch) and records what they raise.
+    /// Evaluates the shipments due at `now` (one batch of up to `batchSize`) and records what
+    /// they raise.
+    ///
+    /// A direct call judges every shipment of the batch whatever it takes (replays and tests see
+    /// whole batches); the running service also stops at ``Options/tickBudget``.
     @discardableResult
     public func tick(now: Date) async throws -> TickReport {
+        try await tick(now: now, budget: nil).report
+    }
+
+    /// One tick of at most `batchSize` shipments, cut short once its work inside the transaction
+    /// has taken `budget`; says whether shipments it read as due were left for the next tick.
+    private func tick(now: Date, budget: Duration?) async throws -> (report: TickReport, cutShort: Bool) {
         let started = ContinuousClock.now
         let evaluator = model.evaluator()
         let disruptions = model.disruptions(notEndedAt: now)
         let recorder = self.recorder
-        let batchSize = options.batchSize
         let model = self.model
-        let report = try await writer.write { db -> TickReport in
+        let limit = options.batchSize
+        let (report, cutShort) = try await writer.write { db -> (TickReport, Bool) in
+            // Timed inside the transaction: waiting for the writer is not this tick's cost.
+            let began = ContinuousClock.now
             var report = TickReport()
-            for key in try ShipmentStore.due(at: now, limit: batchSize, in: db) {
+            let due = try ShipmentStore.due(at: now, limit: limit, in: db)
+            for key in due {
                 let recorded = try Self.evaluate(
                     key, evaluator: evaluator, disruptions: disruptions, feedback: model.feedbackFactor(for:),
                     recorder: recorder, at: now, in: db)
                 report.evaluated += 1
                 report.raised += recorded.raised.count
                 report.closed += recorded.closed
+                if let budget, ContinuousClock.now - began >= budget { break }
             }
-            return report
+            return (report, report.evaluated < due.count)
         }
-        tickDuration.record(duration: ContinuousClock.now - started)
-        return report
+        var timed = report
+        timed.longestTick = ContinuousClock.now - started
+        tickDuration.record(duration: timed.longestTick)
+        if report.evaluated > 0 { tickSizes.record(report.evaluated) }
+        return (timed, cutShort)
     }
 
     /// Judges one shipment now and schedules its next check.
@@ -156,13 +185,13 @@ public final class DeadlineScheduler: Service, Sendable {
         await withGracefulShutdownHandler {
             while !Task.isCancelled && !Task.isShuttingDownGracefully {
                 do {
-                    let report = try await tick(now: clock())
+                    let (report, cutShort) = try await tick(now: clock(), budget: options.tickBudget)
                     for _ in 0..<report.raised { raised.alerts.increment() }
                     if ContinuousClock.now - lastPersist >= options.persistInterval {
                         try await persistLearnedState()
                         lastPersist = ContinuousClock.now
                     }
-                    if report.evaluated == options.batchSize { continue }  // more are due
+                    if cutShort || report.evaluated == options.batchSize { continue }  // more are due
                     let next = try await database.read { db in try ShipmentStore.nextDue(in: db) }
                     let wait = next.map {
                         Duration.milliseconds(Int64(max(0, $0.timeIntervalSince(clock())) * 1000) + 1)

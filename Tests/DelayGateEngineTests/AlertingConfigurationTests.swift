@@ -77,6 +77,17 @@ struct AlertingConfigurationTests {
         #expect(config.playbook.actions(level: .warning, scenario: .dwell) == [])
     }
 
+    @Test("the scheduler's batch, sleep, persistence and tick budget are read")
+    func scheduler() throws {
+        let loaded = try decode(
+            "scheduler: { batch_size: 200, max_sleep_seconds: 5, persist_interval_seconds: 60, tick_budget_ms: 20.5 }")
+        #expect(loaded.scheduler.batchSize == 200)
+        #expect(loaded.scheduler.maximumSleep == .seconds(5))
+        #expect(loaded.scheduler.persistInterval == .seconds(60))
+        #expect(loaded.scheduler.tickBudget == .microseconds(20_500))
+        #expect(try decode("language: en").scheduler.tickBudget == .milliseconds(50))
+    }
+
     @Test("mistakes name the file, the line and the key")
     func mistakes() {
         #expect(
@@ -98,5 +109,8 @@ struct AlertingConfigurationTests {
             error("baselines: { default_hours: { delivered: 3 } }")?.contains("not a milestone a parcel dwells at")
                 == true)
         #expect(error("tresholds: { warning: 1.3 }")?.contains("did you mean 'thresholds'") == true)
+        #expect(
+            error("scheduler: { tick_budget_ms: 0 }")?.contains(
+                "key 'scheduler.tick_budget_ms': expected milliseconds above 0") == true)
     }
 }

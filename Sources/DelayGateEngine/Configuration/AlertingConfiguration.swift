@@ -404,7 +404,9 @@ private struct FeedbackEntry: Decodable {
             policy.falseAlarmsToRaise = count
         }
         if let step = try container.decodeIfPresent(Double.self, forKey: .raiseStep) {
-            guard step > 0, step <= 1 else { throw invalid(.raiseStep, container, "expected a share above 0, at most 1") }
+            guard step > 0, step <= 1 else {
+                throw invalid(.raiseStep, container, "expected a share above 0, at most 1")
+            }
             policy.raiseStep = step
         }
         if let maximum = try container.decodeIfPresent(Double.self, forKey: .maximumFactor) {
@@ -428,6 +430,7 @@ private struct SchedulerEntry: Decodable {
         case batchSize = "batch_size"
         case maxSleepSeconds = "max_sleep_seconds"
         case persistIntervalSeconds = "persist_interval_seconds"
+        case tickBudgetMilliseconds = "tick_budget_ms"
     }
 
     init(from decoder: any Decoder) throws {
@@ -443,6 +446,12 @@ private struct SchedulerEntry: Decodable {
         if let seconds = try container.decodeIfPresent(Double.self, forKey: .persistIntervalSeconds) {
             guard seconds > 0 else { throw invalid(.persistIntervalSeconds, container, "expected seconds above 0") }
             options.persistInterval = .milliseconds(Int64(seconds * 1000))
+        }
+        if let milliseconds = try container.decodeIfPresent(Double.self, forKey: .tickBudgetMilliseconds) {
+            guard milliseconds > 0 else {
+                throw invalid(.tickBudgetMilliseconds, container, "expected milliseconds above 0")
+            }
+            options.tickBudget = .microseconds(Int64(milliseconds * 1000))
         }
     }
 }

@@ -92,6 +92,7 @@ public struct EngineReplay: Sendable {
             total.raised += report.raised
             total.closed += report.closed
             total.ticks += 1
+            total.longestTick = max(total.longestTick, report.longestTick)
         }
         return total
     }
