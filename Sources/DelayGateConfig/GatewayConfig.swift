@@ -281,17 +281,25 @@ public struct NormalizerConfig: Decodable, Hashable, Sendable {
     /// How long deliveries may gather into a batch, in milliseconds: bigger batches cost less per
     /// delivery, and the wait adds to the normalize lag.
     public var maxDelayMilliseconds: Int
+    /// About how long one batch may take inside its transaction, in milliseconds (webhooks wait
+    /// for it): over it, the next batch is half as big.
+    public var batchBudgetMilliseconds: Int
 
-    public init(batchSize: Int = 1024, queueCapacity: Int = 100_000, maxDelayMilliseconds: Int = 20) {
+    public init(
+        batchSize: Int = 1024, queueCapacity: Int = 100_000, maxDelayMilliseconds: Int = 20,
+        batchBudgetMilliseconds: Int = 100
+    ) {
         self.batchSize = batchSize
         self.queueCapacity = queueCapacity
         self.maxDelayMilliseconds = maxDelayMilliseconds
+        self.batchBudgetMilliseconds = batchBudgetMilliseconds
     }
 
     enum CodingKeys: String, CodingKey {
         case batchSize = "batch_size"
         case queueCapacity = "queue_capacity"
         case maxDelayMilliseconds = "max_delay_ms"
+        case batchBudgetMilliseconds = "batch_budget_ms"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -301,6 +309,14 @@ public struct NormalizerConfig: Decodable, Hashable, Sendable {
         self.queueCapacity = try container.decodeIfPresent(Int.self, forKey: .queueCapacity) ?? defaults.queueCapacity
         self.maxDelayMilliseconds =
             try container.decodeIfPresent(Int.self, forKey: .maxDelayMilliseconds) ?? defaults.maxDelayMilliseconds
+        self.batchBudgetMilliseconds =
+            try container.decodeIfPresent(Int.self, forKey: .batchBudgetMilliseconds)
+            ?? defaults.batchBudgetMilliseconds
+        guard batchBudgetMilliseconds >= 1 else {
+            throw DecodingError.dataCorruptedError(
+                forKey: .batchBudgetMilliseconds, in: container,
+                debugDescription: "expected at least 1 millisecond, found \(batchBudgetMilliseconds)")
+        }
         guard (0...1000).contains(maxDelayMilliseconds) else {
             throw DecodingError.dataCorruptedError(
                 forKey: .maxDelayMilliseconds, in: container,

@@ -28,17 +28,33 @@ public final class Normalizer: Service, Sendable {
         public var maxDelay: Duration
         /// Pause after a failed write before trying again from the inbox.
         public var retryDelay: Duration
+        /// About how long one batch may take inside its transaction, which every webhook's
+        /// commit waits for. A batch that took longer halves the next one; a full batch that took
+        /// less than half of it doubles the next (up to `batchSize`). A backlog of deliveries
+        /// that alert (a crash's pending rows, a carrier's bulk push of exceptions) would
+        /// otherwise be normalized 1,024 at a time, holding the writer for seconds.
+        public var batchBudget: Duration
 
         public init(
             batchSize: Int = 1024,
             queueCapacity: Int = 100_000,
             maxDelay: Duration = .milliseconds(20),
-            retryDelay: Duration = .seconds(1)
+            retryDelay: Duration = .seconds(1),
+            batchBudget: Duration = .milliseconds(100)
         ) {
             self.batchSize = batchSize
             self.queueCapacity = queueCapacity
             self.maxDelay = maxDelay
             self.retryDelay = retryDelay
+            self.batchBudget = batchBudget
+        }
+
+        /// The most deliveries of the next batch, after one limited to `limit` that normalized
+        /// `count` of them in `work`.
+        public func nextBatchLimit(after limit: Int, count: Int, took work: Duration) -> Int {
+            if work > batchBudget { return max(1, min(limit, count) / 2) }
+            if count >= limit && work * 2 < batchBudget { return min(batchSize, limit * 2) }
+            return limit
         }
     }
 
@@ -53,6 +69,8 @@ public final class Normalizer: Service, Sendable {
         /// A batch or an inbox scan is being normalized.
         var isWorking = false
         var idleWaiters: [CheckedContinuation<Void, Never>] = []
+        /// The most deliveries of the next batch (see ``Options/batchBudget``).
+        var batchLimit: Int
 
         var isIdle: Bool { queue.isEmpty && !needsInboxScan && !isWorking }
     }
@@ -64,7 +82,7 @@ public final class Normalizer: Service, Sendable {
     private let clock: @Sendable () -> Date
     private let observer: (any NormalizationObserver)?
     private let logger: Logger
-    private let state = Mutex(State())
+    private let state: Mutex<State>
     private let metrics: NormalizerMetrics
 
     public init(
@@ -85,6 +103,7 @@ public final class Normalizer: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.metrics = NormalizerMetrics(factory: metricsFactory)
+        self.state = Mutex(State(batchLimit: options.batchSize))
         // Rows committed from now on arrive through `submit`; only older pending rows (left by a
         // crash) need the start-up scan. Reading the bound here, before any service runs, keeps
         // the scan from normalizing a fresh delivery a second time.
@@ -198,7 +217,7 @@ public final class Normalizer: Service, Sendable {
             }
             let step = state.withLock { state -> Step in
                 if !state.queue.isEmpty {
-                    let count = min(options.batchSize, state.queue.count)
+                    let count = min(state.batchLimit, state.queue.count)
                     let batch = Array(state.queue.prefix(count))
                     state.queue.removeFirst(count)
                     state.isWorking = true
@@ -210,10 +229,11 @@ public final class Normalizer: Service, Sendable {
             }
             switch step {
             case .batch(var batch):
-                if (batch.count < options.batchSize) && (options.maxDelay > .zero) {
+                let limit = state.withLock { $0.batchLimit }
+                if (batch.count < limit) && (options.maxDelay > .zero) {
                     try? await Task.sleep(for: options.maxDelay)
                     batch += state.withLock { state in
-                        let count = min(options.batchSize - batch.count, state.queue.count)
+                        let count = min(max(0, limit - batch.count), state.queue.count)
                         defer { state.queue.removeFirst(count) }
                         return Array(state.queue.prefix(count))
                     }
@@ -240,8 +260,9 @@ public final class Normalizer: Service, Sendable {
         while afterID < (limit ?? .max) {
             let records: [InboxRecord]
             do {
-                records = try await database.read { [afterID, batchSize = options.batchSize] db in
-                    try InboxStore.pending(afterID: afterID, limit: batchSize, in: db)
+                let batchLimit = state.withLock { $0.batchLimit }
+                records = try await database.read { [afterID] db in
+                    try InboxStore.pending(afterID: afterID, limit: batchLimit, in: db)
                 }
             } catch is CancellationError {
                 return  // The rows wait for the start-up scan of the next run.
@@ -268,9 +289,16 @@ public final class Normalizer: Service, Sendable {
         let (clock, observer) = (self.clock, self.observer)
         do {
             // `apply` isolates failing items itself, so the job needs no savepoint of its own.
-            let summary = try await writer.write(isolated: false) { db in
-                try InboxNormalization.apply(items, at: clock(), in: db, observer: observer)
+            // Timed inside the transaction: waiting for the writer is not this batch's cost.
+            let (summary, work) = try await writer.write(isolated: false) { db in
+                let began = ContinuousClock.now
+                let summary = try InboxNormalization.apply(items, at: clock(), in: db, observer: observer)
+                return (summary, ContinuousClock.now - began)
             }
+            state.withLock { state in
+                state.batchLimit = options.nextBatchLimit(after: state.batchLimit, count: items.count, took: work)
+            }
+            metrics.batchSizes.record(items.count)
             observer?.committed()
             let committed = clock()
             for item in items {
@@ -315,6 +343,7 @@ struct NormalizerMetrics: Sendable {
     let eventsStored: Counter
     let eventsDuplicate: Counter
     let queueDepth: Gauge
+    let batchSizes: Recorder
 
     init(factory: any MetricsFactory) {
         failures = MetricHandles(counter: "delaygate_normalize_failures_total", labels: ["adapter"], factory: factory)
@@ -322,5 +351,6 @@ struct NormalizerMetrics: Sendable {
         eventsStored = Counter(label: "delaygate_events_stored_total", factory: factory)
         eventsDuplicate = Counter(label: "delaygate_events_duplicate_total", factory: factory)
         queueDepth = Gauge(label: "delaygate_normalize_queue_depth", factory: factory)
+        batchSizes = Recorder(label: "delaygate_normalize_batch_deliveries", factory: factory)
     }
 }

@@ -106,7 +106,8 @@ public struct Gateway: Sendable {
             options: .init(
                 batchSize: configuration.normalizer.batchSize,
                 queueCapacity: configuration.normalizer.queueCapacity,
-                maxDelay: .milliseconds(configuration.normalizer.maxDelayMilliseconds)),
+                maxDelay: .milliseconds(configuration.normalizer.maxDelayMilliseconds),
+                batchBudget: .milliseconds(configuration.normalizer.batchBudgetMilliseconds)),
             clock: clock,
             observer: EngineObserver(model: alertModel, scheduler: scheduler, metricsFactory: metrics.factory),
             metricsFactory: metrics.factory,

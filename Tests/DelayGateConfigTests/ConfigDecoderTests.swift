@@ -45,6 +45,19 @@ struct ConfigDecoderTests {
         #expect(config.adaptersDirectory == "adapters")
     }
 
+    @Test("the normalizer's batch size, delay and budget are read and checked")
+    func normalizer() throws {
+        let config = try decoder.decode(
+            GatewayConfig.self, yaml: "normalizer:\n  batch_size: 256\n  max_delay_ms: 5\n  batch_budget_ms: 40\n",
+            file: "gateway.yaml")
+        #expect(
+            config.normalizer == NormalizerConfig(batchSize: 256, maxDelayMilliseconds: 5, batchBudgetMilliseconds: 40))
+        #expect(GatewayConfig().normalizer.batchBudgetMilliseconds == 100)
+        let refused = try #require(failure("normalizer:\n  batch_budget_ms: 0\n"))
+        #expect(refused.key == "normalizer.batch_budget_ms")
+        #expect(refused.message.contains("expected at least 1 millisecond"))
+    }
+
     @Test("the shipped gateway.yaml is valid")
     func shippedFile() throws {
         let path = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(
