@@ -260,6 +260,7 @@ def main():
     parser.add_argument("--fresh-scans", action="store_true",
                         help="diagnostic: date the scans now, so that no parcel is stalled and nothing alerts")
     args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)  # the gateway runs in a temporary folder
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     build_release(args.binary)

@@ -162,6 +162,7 @@ def main():
     parser.add_argument("--receiver-binary", default=os.path.join(ROOT, ".build", "release", "outbox-benchmark"),
                         help="with --outbox: the binary whose --receiver-only mode is the mock receiver")
     args = parser.parse_args()
+    args.binary = os.path.abspath(args.binary)  # the gateway runs in a temporary folder
     if not shutil.which("wrk"):
         sys.exit("wrk is not installed: apt-get install -y wrk")
     build_release(args.binary)
