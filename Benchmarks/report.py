@@ -210,6 +210,16 @@ def verdict(ok):
     return "**pass**" if ok else "**miss**"
 
 
+def source_files():
+    """Package.swift and every Swift file the release products are built from."""
+    yield os.path.join(ROOT, "Package.swift")
+    for folder in ("Sources", "Benchmarks"):
+        for directory, _, names in os.walk(os.path.join(ROOT, folder)):
+            for name in names:
+                if name.endswith(".swift"):
+                    yield os.path.join(directory, name)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--orders", type=int, default=1_000_000, help="orders of the simulated day (day-replay)")
@@ -225,9 +235,13 @@ def main():
     args = parser.parse_args()
 
     missing = [p for p in PRODUCTS if not os.path.exists(os.path.join(RELEASE, p))]
-    if missing or args.rebuild:
-        print(f"building release products{' (missing: ' + ', '.join(missing) + ')' if missing else ''}...",
-              file=sys.stderr)
+    # A binary older than the sources measures old code, or fails on a config key it predates.
+    newest_source = max(os.path.getmtime(path) for path in source_files())
+    stale = [p for p in PRODUCTS if p not in missing and os.path.getmtime(os.path.join(RELEASE, p)) < newest_source]
+    if missing or stale or args.rebuild:
+        reasons = [f"{label}: {', '.join(names)}" for label, names in (("missing", missing), ("older than the sources", stale))
+                   if names]
+        print(f"building release products{' (' + '; '.join(reasons) + ')' if reasons else ''}...", file=sys.stderr)
         subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True)
 
     quick = args.quick
