@@ -253,7 +253,9 @@ public final class OutboxDispatcher: Service, Sendable {
             outcome = .permanent(status: nil, error: "the stored request cannot be read: \(error)", response: nil)
         }
         let now = fixed ?? clock()
+        // The fencing token is the row's attempt number; the retry budget counts from its last replay.
         let attempt = row.attempts
+        let budgetUsed = row.attemptsSinceReplay
         let settled: Settled
         let change: @Sendable (Database) throws -> Bool
         switch outcome {
@@ -263,9 +265,9 @@ public final class OutboxDispatcher: Service, Sendable {
                 try OutboxStore.markDelivered(
                     id: row.id, attempt: attempt, status: status, receipt: receipt, at: now, in: db)
             }
-        case .transient(let status, let retryAfter, let error) where attempt < retry.maxAttempts:
+        case .transient(let status, let retryAfter, let error) where budgetUsed < retry.maxAttempts:
             settled = .retried
-            let wait = retryAfter ?? retry.delay(afterAttempt: attempt, random: random())
+            let wait = retryAfter ?? retry.delay(afterAttempt: budgetUsed, random: random())
             let next = now.addingTimeInterval(
                 Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18)
             change = { db in
@@ -274,7 +276,7 @@ public final class OutboxDispatcher: Service, Sendable {
             }
         case .transient(let status, _, let error):
             settled = .dead
-            let reason = "gave up after \(attempt) attempts: \(error)"
+            let reason = "gave up after \(budgetUsed) attempts: \(error)"
             change = { db in
                 try OutboxStore.markDead(
                     id: row.id, attempt: attempt, status: status, error: reason, response: nil, at: now, in: db)

@@ -231,6 +231,37 @@ struct OutboxDeliveryTests {
         }
     }
 
+    @Test("a delivery that used up its 5 attempts and is replayed gets 5 more, then dies again")
+    func replayedDeliveryGetsAFreshBudget() async throws {
+        let world = World()
+        world.zendesk.setFaults(FaultPlan(script: Array(repeating: .status(503), count: 10)))
+        try await world.run { replay, dispatcher, _ in
+            try await Self.stall(replay)
+            try await replay.advance(through: at(hours: 16))
+            func ticket() async throws -> OutboxRow {
+                try #require(try await replay.outbox().first { $0.action == "helpdesk_ticket" })
+            }
+            func failUntilDead(from start: Date) async throws -> Date {
+                var now = start
+                for attempt in 1...5 {
+                    try await dispatcher.drain(now: now)
+                    let row = try await ticket()
+                    #expect(row.state == (attempt < 5 ? .pending : .dead), "attempt \(attempt)")
+                    now = row.nextAttemptAt
+                }
+                return now
+            }
+            let firstDeath = try await failUntilDead(from: at(hours: 16))
+            #expect(try await ticket().lastError?.contains("gave up after 5 attempts") == true)
+            let id = try await ticket().id
+            try await replay.writer.write { db in try OutboxStore.replay(id: id, at: firstDeath, in: db) }
+            _ = try await failUntilDead(from: firstDeath)
+            let row = try await ticket()
+            #expect(row.attempts == 10 && row.attemptsSinceReplay == 5)
+            #expect(world.zendesk.requests.count == 10 && world.zendesk.created.isEmpty)
+        }
+    }
+
     @Test("wrong credentials make a dead letter; after the configuration is fixed, replay delivers it once")
     func wrongCredentialsThenFixed() async throws {
         let world = World()

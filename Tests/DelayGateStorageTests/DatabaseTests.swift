@@ -49,7 +49,7 @@ struct DatabaseTests {
             #expect(
                 applied == [
                     "v1-foundation", "v2-adapters", "v3-alerting", "v4-outbox", "v5-feedback", "v6-helpdesk-load",
-                    "v7-lean-outbox-indexes",
+                    "v7-lean-outbox-indexes", "v8-outbox-replay-budget",
                 ])
             #expect(applied == Migrations.migrator.migrations)
             #expect(try await reopened.read { db in try InboxStore.counts(in: db)[.pending] } == 1)

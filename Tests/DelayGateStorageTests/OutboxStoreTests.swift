@@ -51,7 +51,7 @@ struct OutboxStoreTests {
         }
     }
 
-    @Test("a database of the previous version keeps its deliveries and ticket loads through v7")
+    @Test("a database of an older version keeps its deliveries and ticket loads through v7 and v8")
     func upgradeFromV6() async throws {
         let directory = try TemporaryDirectory()
         defer { directory.remove() }
@@ -84,11 +84,54 @@ struct OutboxStoreTests {
                 try OutboxStore.claim(adapter: "zendesk", limit: 10, now: now, lease: .seconds(60), in: db).first {
                     $0.id == 1
                 })
+            // v8: the replayed row keeps counting attempts, with its budget counted from the replay.
+            #expect(row.attempts == 2 && row.attemptsSinceReplay == 1)
             try OutboxStore.markDelivered(id: row.id, attempt: row.attempts, status: 201, receipt: "9", at: now, in: db)
             #expect(
                 try OutboxStore.openTickets(adapter: "zendesk", in: db)
                     == HelpdeskLoadTests.counted(adapter: "zendesk", in: db))
             #expect(try OutboxStore.openTickets(adapter: "zendesk", in: db) == ["101": 3, "102": 3])
+        }
+    }
+
+    @Test("a replay gives a fresh retry budget but keeps attempt numbers growing: an attempt that outlived its lease cannot settle a later claim")
+    func replayKeepsTheFence() async throws {
+        try await withDatabase { pool, _ in
+            let now = Date(timeIntervalSince1970: 1_795_000_000)
+            let (stale, current) = try await pool.write { db in
+                try OutboxStore.enqueue(
+                    NewDelivery(
+                        idempotencyKey: "k", alertID: nil, action: "sms", adapter: "twilio", request: "POST http://x/y\n"),
+                    at: now, in: db)
+                // Attempt 1 hangs past its lease; attempt 2 takes the row over and is refused.
+                let stale = try #require(
+                    try OutboxStore.claim(adapter: "twilio", limit: 1, now: now, lease: .seconds(60), in: db).first)
+                let later = now.addingTimeInterval(61)
+                let second = try #require(
+                    try OutboxStore.claim(adapter: "twilio", limit: 1, now: later, lease: .seconds(60), in: db).first)
+                try OutboxStore.markDead(
+                    id: second.id, attempt: second.attempts, status: 400, error: "refused", response: nil, at: later,
+                    in: db)
+                #expect(try OutboxStore.replay(id: second.id, at: later, in: db))
+                let current = try #require(
+                    try OutboxStore.claim(adapter: "twilio", limit: 1, now: later, lease: .seconds(60), in: db).first)
+                return (stale, current)
+            }
+            #expect(stale.attempts == 1)
+            #expect(current.attempts == 3 && current.attemptsBeforeReplay == 2 && current.attemptsSinceReplay == 1)
+            // The hung attempt 1 finally answers: it must not settle attempt 3.
+            let (staleSettled, stateAfterStale, currentSettled, receipt) = try await pool.write { db in
+                (
+                    try OutboxStore.markDelivered(
+                        id: stale.id, attempt: stale.attempts, status: 201, receipt: "old", at: now, in: db),
+                    try OutboxStore.row(id: stale.id, in: db)?.state,
+                    try OutboxStore.markDelivered(
+                        id: current.id, attempt: current.attempts, status: 201, receipt: "new", at: now, in: db),
+                    try OutboxStore.row(id: current.id, in: db)?.receipt
+                )
+            }
+            #expect(!staleSettled && stateAfterStale == .inFlight)
+            #expect(currentSettled && receipt == "new")
         }
     }
 

@@ -169,7 +169,7 @@ struct CommandLineTests {
     }
 
     @Test(
-        "outbox list --state dead shows dead letters with masked errors; replay by id and --all-dead requeue them with attempts reset"
+        "outbox list --state dead shows dead letters with masked errors; replay by id and --all-dead requeue them with a fresh retry budget"
     )
     func outboxReplay() async throws {
         let folder = try GatewayFolder()
@@ -201,7 +201,7 @@ struct CommandLineTests {
         #expect(one.status == 0, "\(one.output)")
         #expect(one.output.contains("replayed 1 dead delivery"))
         let requeued = try #require(try row(refused))
-        #expect(requeued.state == .pending && requeued.attempts == 0)
+        #expect(requeued.state == .pending && requeued.attemptsSinceReplay == 0)
         #expect(requeued.nextAttemptAt >= now.addingTimeInterval(-1))
         #expect(try row(gaveUp)?.state == .dead)
 
@@ -209,7 +209,7 @@ struct CommandLineTests {
         #expect(all.status == 0, "\(all.output)")
         #expect(all.output.contains("replayed 1 dead delivery"))
         let second = try #require(try row(gaveUp))
-        #expect(second.state == .pending && second.attempts == 0)
+        #expect(second.state == .pending && second.attemptsSinceReplay == 0 && second.attempts == 2)
         // The row that was never dead keeps its attempt and its back-off.
         let untouched = try #require(try row(waiting))
         #expect(untouched.state == .pending && untouched.attempts == 1)

@@ -382,6 +382,14 @@ public enum Migrations {
                     END;
                     """)
         }
+        migrator.registerMigration("v8-outbox-replay-budget") { db in
+            // A replay used to set `attempts` back to 0, but `attempts` is also the fencing token
+            // of a lease: an attempt that outlived its lease could then settle a later claim with
+            // the same number. Attempts now only grow; a replay records how many came before it,
+            // and the retry budget counts from there.
+            try db.execute(
+                sql: "ALTER TABLE outbox ADD COLUMN attempts_before_replay INTEGER NOT NULL DEFAULT 0")
+        }
         return migrator
     }
 }

@@ -49,8 +49,13 @@ public struct OutboxRow: Sendable, Hashable, FetchableRecord {
     public var adapter: String
     public var request: String
     public var state: OutboxState
-    /// Attempts started so far (a claim counts as one); also the fencing token of the current lease.
+    /// Attempts started so far (a claim counts as one), replays included; also the fencing token
+    /// of the current lease, so it only grows.
     public var attempts: Int
+    /// Attempts made before the last `delaygate outbox replay` (0 when never replayed).
+    public var attemptsBeforeReplay: Int
+    /// Attempts since the row was enqueued or last replayed: what the retry budget counts.
+    public var attemptsSinceReplay: Int { attempts - attemptsBeforeReplay }
     public var nextAttemptAt: Date
     public var leaseExpiresAt: Date?
     public var lastStatus: Int?
@@ -73,6 +78,7 @@ public struct OutboxRow: Sendable, Hashable, FetchableRecord {
         request = row["request"]
         state = OutboxState(rawValue: row["state"]) ?? .pending
         attempts = row["attempts"]
+        attemptsBeforeReplay = row["attempts_before_replay"] ?? 0
         nextAttemptAt = Date(millisecondsSince1970: row["next_attempt_at"])
         leaseExpiresAt = (row["lease_expires_at"] as Int64?).map(Date.init(millisecondsSince1970:))
         lastStatus = row["last_status"]
@@ -90,7 +96,8 @@ public struct OutboxRow: Sendable, Hashable, FetchableRecord {
 ///
 /// Settling (`delivered`, `retry`, `dead`) is fenced by the attempt number the claim returned:
 /// a dispatcher whose lease expired and whose row was claimed again cannot overwrite the newer
-/// attempt's outcome.
+/// attempt's outcome. Attempt numbers only grow, across replays too (a replay gives the row a
+/// fresh retry budget by recording `attempts_before_replay`, not by resetting `attempts`).
 public enum OutboxStore {
     /// Enqueues a delivery, due at once.
     /// - Returns: false when a delivery with the same idempotency key already exists.
@@ -216,7 +223,7 @@ public enum OutboxStore {
     public static func replay(id: Int64, due: Date? = nil, at now: Date, in db: Database) throws -> Bool {
         try db.execute(
             sql: """
-                UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+                UPDATE outbox SET state = 'pending', attempts_before_replay = attempts, next_attempt_at = ?, updated_at = ?
                 WHERE id = ? AND state = 'dead'
                 """,
             arguments: [(due ?? now).millisecondsSince1970, now.millisecondsSince1970, id])
@@ -228,7 +235,7 @@ public enum OutboxStore {
     public static func replayAllDead(at now: Date, in db: Database) throws -> Int {
         try db.execute(
             sql: """
-                UPDATE outbox SET state = 'pending', attempts = 0, next_attempt_at = ?, updated_at = ?
+                UPDATE outbox SET state = 'pending', attempts_before_replay = attempts, next_attempt_at = ?, updated_at = ?
                 WHERE state = 'dead'
                 """,
             arguments: [now.millisecondsSince1970, now.millisecondsSince1970])
@@ -254,7 +261,7 @@ public enum OutboxStore {
                     WITH page AS (
                         SELECT id FROM outbox INDEXED BY outbox_dead WHERE state = 'dead' AND id > ? ORDER BY id LIMIT ?),
                     picked AS (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS position FROM page)
-                    UPDATE outbox SET state = 'pending', attempts = 0, updated_at = ?,
+                    UPDATE outbox SET state = 'pending', attempts_before_replay = attempts, updated_at = ?,
                         next_attempt_at = ? + CAST(((? + picked.position) / ?) * ? AS INTEGER)
                     FROM picked WHERE outbox.id = picked.id
                     RETURNING outbox.id
