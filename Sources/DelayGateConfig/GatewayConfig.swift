@@ -282,7 +282,7 @@ public struct NormalizerConfig: Decodable, Hashable, Sendable {
     /// delivery, and the wait adds to the normalize lag.
     public var maxDelayMilliseconds: Int
     /// About how long one batch may take inside its transaction, in milliseconds (webhooks wait
-    /// for it): over it, the next batch is half as big.
+    /// for it): over it, the next batch shrinks to what fits (see `Normalizer.Options.batchBudget`).
     public var batchBudgetMilliseconds: Int
 
     public init(

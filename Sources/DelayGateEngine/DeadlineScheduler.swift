@@ -226,6 +226,9 @@ struct MetricHandles: Sendable {
 
 /// A one-slot wake-up signal for service loops: ``wait(for:)`` returns after the duration or as
 /// soon as ``signal()`` is called; a signal sent while nobody waits is kept for the next wait.
+///
+/// Any number of tasks may signal, but only one may wait at a time (the loop it wakes); a second
+/// concurrent waiter is a programming error and stops the process.
 public final class Wakeup: Sendable {
     private struct State {
         var signalled = false
@@ -270,6 +273,11 @@ public final class Wakeup: Sendable {
         }
     }
 
+    /// Whether a wait is suspended, waiting for a signal, its time or its cancellation.
+    public var isWaiting: Bool {
+        state.withLock { $0.waiter != nil }
+    }
+
     /// Returns after `duration`, or earlier when signalled or when the calling task is cancelled.
     public func wait(for duration: Duration) async {
         let generation = state.withLock { state -> Int? in
@@ -304,6 +312,7 @@ public final class Wakeup: Sendable {
                         state.signalled = false
                         return true
                     }
+                    precondition(state.waiter == nil, "a Wakeup has one waiter at a time")
                     state.waiter = continuation
                     return false
                 }

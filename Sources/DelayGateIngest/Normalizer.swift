@@ -29,11 +29,16 @@ public final class Normalizer: Service, Sendable {
         /// Pause after a failed write before trying again from the inbox.
         public var retryDelay: Duration
         /// About how long one batch may take inside its transaction, which every webhook's
-        /// commit waits for. A batch that took longer halves the next one; a full batch that took
-        /// less than half of it doubles the next (up to `batchSize`). A backlog of deliveries
-        /// that alert (a crash's pending rows, a carrier's bulk push of exceptions) would
-        /// otherwise be normalized 1,024 at a time, holding the writer for seconds.
+        /// commit waits for. The first batch holds at most ``initialBatchLimit`` deliveries. A
+        /// batch that took longer than the budget shrinks the next in proportion (to 80 % of
+        /// what would have fit, and at most half of what it did); a full batch that took less
+        /// than half of it doubles the next (up to `batchSize`). A backlog of deliveries that
+        /// alert (a crash's pending rows, a carrier's bulk push of exceptions) would otherwise
+        /// be normalized 1,024 at a time, holding the writer for seconds.
         public var batchBudget: Duration
+
+        /// The most deliveries of the first batch, and of the start-up scan's first page.
+        public var initialBatchLimit: Int { min(batchSize, 64) }
 
         public init(
             batchSize: Int = 1024,
@@ -52,7 +57,11 @@ public final class Normalizer: Service, Sendable {
         /// The most deliveries of the next batch, after one limited to `limit` that normalized
         /// `count` of them in `work`.
         public func nextBatchLimit(after limit: Int, count: Int, took work: Duration) -> Int {
-            if work > batchBudget { return max(1, min(limit, count) / 2) }
+            if work > batchBudget {
+                let done = min(limit, count)
+                let fitting = Double(done) * (batchBudget / work) * 0.8
+                return max(1, min(done / 2, Int(fitting)))
+            }
             if count >= limit && work * 2 < batchBudget { return min(batchSize, limit * 2) }
             return limit
         }
@@ -103,7 +112,7 @@ public final class Normalizer: Service, Sendable {
         self.clock = clock
         self.logger = logger
         self.metrics = NormalizerMetrics(factory: metricsFactory)
-        self.state = Mutex(State(batchLimit: options.batchSize))
+        self.state = Mutex(State(batchLimit: options.initialBatchLimit))
         // Rows committed from now on arrive through `submit`; only older pending rows (left by a
         // crash) need the start-up scan. Reading the bound here, before any service runs, keeps
         // the scan from normalizing a fresh delivery a second time.

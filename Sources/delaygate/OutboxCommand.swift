@@ -78,8 +78,8 @@ struct OutboxCommand: AsyncParsableCommand {
                 not create it twice. The running gateway picks it up within its dispatcher's sleep \
                 (it looks at the queue at least every 5 s). --rate spreads the replayed \
                 deliveries over time, so that a large replay leaves the gateway's cores to live traffic \
-                and stays within the receiver's rate limits; the first falls due 5 s from now, so that \
-                the dispatcher is awake for it rather than finding a backlog. \
+                and stays within the receiver's rate limits; the first falls due one dispatcher sleep (5 s) from now, \
+                so that the dispatcher is awake for it rather than finding a backlog. \
                 Examples: delaygate outbox replay 42; delaygate outbox replay --all-dead --rate 200
                 """)
 

@@ -109,8 +109,18 @@ struct AlertingConfigurationTests {
             error("baselines: { default_hours: { delivered: 3 } }")?.contains("not a milestone a parcel dwells at")
                 == true)
         #expect(error("tresholds: { warning: 1.3 }")?.contains("did you mean 'thresholds'") == true)
+        for budget in ["0", "1e16", "-5", "0.0001"] {
+            #expect(
+                error("scheduler: { tick_budget_ms: \(budget) }")?.contains(
+                    "key 'scheduler.tick_budget_ms': expected milliseconds from 0.001 to 60000") == true, "\(budget)")
+        }
+        // YAML's infinity is no number to the decoder either.
+        #expect(error("scheduler: { tick_budget_ms: .inf }")?.contains("key 'scheduler.tick_budget_ms'") == true)
         #expect(
-            error("scheduler: { tick_budget_ms: 0 }")?.contains(
-                "key 'scheduler.tick_budget_ms': expected milliseconds above 0") == true)
+            error("scheduler: { max_sleep_seconds: 1e300 }")?.contains(
+                "key 'scheduler.max_sleep_seconds': expected seconds from 0.001 to 86400") == true)
+        #expect(
+            error("scheduler: { persist_interval_seconds: 1e300 }")?.contains(
+                "key 'scheduler.persist_interval_seconds': expected seconds from 0.001 to 86400") == true)
     }
 }

@@ -1,6 +1,7 @@
 import DelayGateEngine
 import Foundation
 import GRDB
+import Synchronization
 import Testing
 
 @Suite("Wakeup after a commit", .timeLimit(.minutes(1)))
@@ -45,7 +46,7 @@ struct WakeupTests {
         #expect(clock.now - started < .seconds(10))
     }
 
-    @Test("a wait returns when its task is cancelled, before or during the wait, and leaves no signal behind")
+    @Test("a wait returns when its task is cancelled, while it waits or before it began, and leaves no signal behind")
     func cancellation() async throws {
         let wakeup = Wakeup()
         let clock = ContinuousClock()
@@ -53,8 +54,11 @@ struct WakeupTests {
         let waiting = Task {
             await wakeup.wait(for: .seconds(3600))
         }
+        // Cancelled once it waits: the cancellation handler resumes it.
+        while !wakeup.isWaiting { await Task.yield() }
         waiting.cancel()
         await waiting.value
+        #expect(!wakeup.isWaiting)
         let cancelledFirst = Task {
             withUnsafeCurrentTask { $0?.cancel() }
             await wakeup.wait(for: .seconds(3600))
@@ -71,15 +75,29 @@ struct WakeupTests {
     func shortWaits() async throws {
         // A zero wait's timer can fire before the wait has stored its continuation; that
         // expiry must not be lost, or the wait would sleep until a signal that never comes.
+        // The watchdog looks for a stall, not for slowness: on a busy machine 20,000 waits may
+        // take long, but a lost wake-up stops the loop for good.
+        final class Progress: Sendable {
+            let waits = Mutex(0)
+        }
         let wakeup = Wakeup()
+        let progress = Progress()
         let finished = try await withThrowingTaskGroup(of: Bool.self) { group in
             group.addTask {
-                for _ in 0..<20_000 { await wakeup.wait(for: .zero) }
+                for _ in 0..<20_000 {
+                    await wakeup.wait(for: .zero)
+                    progress.waits.withLock { $0 += 1 }
+                }
                 return true
             }
             group.addTask {
-                try await Task.sleep(for: .seconds(30))
-                return false
+                var last = -1
+                while true {
+                    try await Task.sleep(for: .seconds(10))
+                    let now = progress.waits.withLock { $0 }
+                    if now == last { return false }
+                    last = now
+                }
             }
             let first = try await group.next() ?? false
             group.cancelAll()

@@ -172,7 +172,7 @@ struct GroupCommitWriterTests {
         }
     }
 
-    @Test("cancelling the writer still commits the transaction under way and every queued write")
+    @Test("cancelling the writer still commits the transaction under way and every queued write, and refuses new ones")
     func cancelledWhileBusy() async throws {
         try await withDatabase { pool, _ in
             try await pool.write { db in try db.execute(sql: "CREATE TABLE t (v INTEGER)") }
@@ -205,6 +205,10 @@ struct GroupCommitWriterTests {
                 }
                 while writer.queueDepth < 20 { await Task.yield() }
                 run.cancel()
+                // Cancelled: what is queued still commits, but nothing new is taken.
+                await #expect(throws: StorageError.writerStopped) {
+                    try await writer.write { db in try db.execute(sql: "INSERT INTO t VALUES (99)") }
+                }
                 gate.signal()
                 try await group.waitForAll()
             }

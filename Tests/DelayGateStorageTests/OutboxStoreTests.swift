@@ -157,7 +157,7 @@ struct OutboxStoreTests {
                 )
             }
             #expect(counts == [.pending: 20, .inFlight: 10, .delivered: 10, .dead: 0])
-            #expect(replayed?.attempts == 0)
+            #expect(replayed?.attempts == 1 && replayed?.attemptsSinceReplay == 0)
             #expect(replayed?.nextAttemptAt == Date(millisecondsSince1970: now.millisecondsSince1970))
         }
     }
@@ -191,6 +191,18 @@ struct OutboxStoreTests {
             // Slower than a step a row: each row its own step.
             let slow = ReplayPace(start: now, perSecond: 4)
             #expect(abs(slow.due(position: 3).timeIntervalSince(now) - 0.75) < 0.001)
+
+            // A step that is no whole number of milliseconds (30/s: 33.3 ms): the SQL of a paged
+            // replay and the due time of a replay by id agree to the millisecond.
+            let thirty = ReplayPace(start: now.addingTimeInterval(0.0004), perSecond: 30)
+            let stored = try await pool.write { db in
+                try db.execute(sql: "UPDATE outbox SET state = 'dead' WHERE id BETWEEN 31 AND 40")
+                _ = try OutboxStore.replayDead(after: 0, limit: 10, pace: thirty, at: now, in: db)
+                return try (31...40).map { try #require(try OutboxStore.row(id: $0, in: db)).nextAttemptAt }
+            }
+            #expect(stored == (0..<10).map { thirty.due(position: $0) })
+            let lastOffset = try #require(stored.last).millisecondsSince1970 - thirty.start.millisecondsSince1970
+            #expect((299...300).contains(lastOffset))
         }
     }
 

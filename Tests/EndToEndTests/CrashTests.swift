@@ -91,6 +91,7 @@ struct CrashTests {
         // no answer can come, so requests still trying to connect are abandoned instead of
         // retrying until their timeout. (Waiting for the exit is not cancellable, so it runs
         // beside the connections rather than among them: the load ends when they do.)
+        let signalledBefore = ledger.signalledAt
         let connectionTasks = Task {
             await withTaskGroup(of: Void.self) { group in
                 for _ in 0..<connections {
@@ -130,6 +131,14 @@ struct CrashTests {
             await connectionTasks.value
         } onCancel: {
             connectionTasks.cancel()
+        }
+        if killAfter < .max, ledger.signalledAt == signalledBefore {
+            // Every connection ended (refused or failed) before the count was reached: the
+            // caller would wait for an exit that never comes, so stop the gateway and say why.
+            // (`Int.max` means the caller stops the gateway itself.)
+            Issue.record("round \(round): the load ended after \(ledger.ids.count) acknowledgements, before the signal")
+            ledger.recordSignal()
+            process.signal(signal)
         }
         exitWatcher.cancel()
     }

@@ -439,17 +439,23 @@ private struct SchedulerEntry: Decodable {
             guard size >= 1 else { throw invalid(.batchSize, container, "expected at least 1") }
             options.batchSize = size
         }
+        // Bounded ranges: a non-finite or huge value would trap converting to a Duration, and a
+        // tiny one would round to nothing.
         if let seconds = try container.decodeIfPresent(Double.self, forKey: .maxSleepSeconds) {
-            guard seconds > 0 else { throw invalid(.maxSleepSeconds, container, "expected seconds above 0") }
+            guard seconds.isFinite, (0.001...86_400).contains(seconds) else {
+                throw invalid(.maxSleepSeconds, container, "expected seconds from 0.001 to 86400")
+            }
             options.maximumSleep = .milliseconds(Int64(seconds * 1000))
         }
         if let seconds = try container.decodeIfPresent(Double.self, forKey: .persistIntervalSeconds) {
-            guard seconds > 0 else { throw invalid(.persistIntervalSeconds, container, "expected seconds above 0") }
+            guard seconds.isFinite, (0.001...86_400).contains(seconds) else {
+                throw invalid(.persistIntervalSeconds, container, "expected seconds from 0.001 to 86400")
+            }
             options.persistInterval = .milliseconds(Int64(seconds * 1000))
         }
         if let milliseconds = try container.decodeIfPresent(Double.self, forKey: .tickBudgetMilliseconds) {
-            guard milliseconds > 0 else {
-                throw invalid(.tickBudgetMilliseconds, container, "expected milliseconds above 0")
+            guard milliseconds.isFinite, (0.001...60_000).contains(milliseconds) else {
+                throw invalid(.tickBudgetMilliseconds, container, "expected milliseconds from 0.001 to 60000")
             }
             options.tickBudget = .microseconds(Int64(milliseconds * 1000))
         }

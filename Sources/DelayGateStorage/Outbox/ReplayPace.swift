@@ -41,9 +41,12 @@ public struct ReplayPace: Sendable, Hashable {
         return .nanoseconds(Int64(Double(rowsPerStep) / perSecond * 1e9))
     }
 
-    /// When the delivery replayed at `position` (0 for the first) falls due.
+    /// When the delivery replayed at `position` (0 for the first) falls due, to the millisecond
+    /// as stored (the same arithmetic as ``OutboxStore/replayDead(after:limit:pace:replayed:at:in:)``
+    /// does in SQL, so a replay by id and a replay of all dead letters agree).
     public func due(position: Int) -> Date {
-        start.addingTimeInterval(Double(position / rowsPerStep) * step.seconds)
+        let offset = Int64(Double(position / rowsPerStep) * (step.seconds * 1000))
+        return Date(millisecondsSince1970: start.millisecondsSince1970 + offset)
     }
 
     /// Seconds from the first of `count` replayed deliveries falling due to the last.

@@ -153,7 +153,10 @@ public final class GroupCommitWriter: Service, Sendable {
     }
 
     /// Commits batches until graceful shutdown or cancellation; then commits what is queued and
-    /// returns. Writes handed over later are refused with ``StorageError/writerStopped``.
+    /// returns. Writes handed over later are refused with ``StorageError/writerStopped``: after
+    /// graceful shutdown once the queue has drained (the other services may still be finishing
+    /// their work), after cancellation at once, so that a producer that keeps writing cannot
+    /// keep a cancelled writer alive.
     public func run() async throws {
         await withGracefulShutdownHandler {
             await withTaskCancellationHandler {
@@ -161,10 +164,10 @@ public final class GroupCommitWriter: Service, Sendable {
                     await commit(batch)
                 }
             } onCancel: {
-                self.beginStopping()
+                self.beginStopping(refusingNewWrites: true)
             }
         } onGracefulShutdown: {
-            self.beginStopping()
+            self.beginStopping(refusingNewWrites: false)
         }
         let stragglers = state.withLock { state -> [PendingWrite] in
             state.isStopped = true
@@ -174,9 +177,10 @@ public final class GroupCommitWriter: Service, Sendable {
         if !stragglers.isEmpty { await commit(stragglers) }
     }
 
-    private func beginStopping() {
+    private func beginStopping(refusingNewWrites: Bool) {
         let waiter = state.withLock { state -> CheckedContinuation<Void, Never>? in
             state.isStopping = true
+            if refusingNewWrites { state.isStopped = true }
             defer { state.waiter = nil }
             return state.waiter
         }
