@@ -10,6 +10,11 @@ struct TimestampedHMACSignatureTests {
     let scheme = TimestampedHMACSignature()
     let key = SymmetricKey(data: Data("s3cret".utf8))
 
+    /// A header with time `time` and a signature of zeros.
+    static func zeroSignature(time: String) -> String {
+        "t=\(time),v1=" + String(repeating: "0", count: 64)
+    }
+
     @Test("a known vector: t=1794357000 over the body with key s3cret")
     func knownVector() {
         // Computed independently: printf '1794357000.{"events":[]}' | openssl dgst -sha256 -hmac s3cret
@@ -48,6 +53,10 @@ struct TimestampedHMACSignatureTests {
             ("t=1794357000", "has no v1=<hex HMAC-SHA256> part"),
             ("t=1794357000,v1=zz", "does not match the body"),
             ("t=1794357000,v1=" + String(repeating: "0", count: 64), "does not match the body"),
+            // Times no clock reaches: refused, not a trap converting the distance to an Int.
+            (Self.zeroSignature(time: "-9223372036854775808"), "is very far away from the server's clock"),
+            (Self.zeroSignature(time: "9223372036854775807"), "is very far away from the server's clock"),
+            (Self.zeroSignature(time: "1794356000"), "is 1000 s away from the server's clock"),
         ])
     func refusals(header: String?, reason: String) {
         #expect {

@@ -146,6 +146,14 @@ struct VendorSignatureTests {
             #expect(throws: VerificationFailure.self) {
                 try verifier.verify(request, now: instant.addingTimeInterval(-301))
             }
+            for extreme in ["-9223372036854775808", "9223372036854775807"] {
+                request.headers[HTTPField.Name("webhook-timestamp")!] = extreme
+                #expect {
+                    try verifier.verify(request, now: instant)
+                } throws: { error in
+                    (error as? VerificationFailure)?.reason.contains("very far away") == true
+                }
+            }
         }
     }
 

@@ -42,9 +42,7 @@ public struct StandardWebhooksVerifier: RequestVerifier {
         }
         let skew = abs(now.timeIntervalSince1970 - Double(seconds))
         guard skew <= Double(tolerance.components.seconds) else {
-            throw VerificationFailure(
-                "webhook-timestamp is \(Int(skew)) s away from the server's clock (tolerance \(tolerance.components.seconds) s)"
-            )
+            throw .clockSkew("webhook-timestamp", skew: skew, tolerance: tolerance)
         }
         var content = Data("\(id).\(timestamp.trimmingWhitespace()).".utf8)
         content.append(request.body)

@@ -58,9 +58,7 @@ public struct TimestampedHMACSignature: Sendable {
         }
         let skew = abs(now.timeIntervalSince1970 - Double(seconds))
         guard skew <= Double(tolerance.components.seconds) else {
-            throw VerificationFailure(
-                "\(headerName) time is \(Int(skew)) s away from the server's clock (tolerance \(tolerance.components.seconds) s)"
-            )
+            throw .clockSkew("\(headerName) time", skew: skew, tolerance: tolerance)
         }
         let candidates = signatures.compactMap { Hex.decode($0) }.filter { $0.count == SHA256.byteCount }
         for key in keys {

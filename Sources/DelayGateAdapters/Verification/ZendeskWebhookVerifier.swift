@@ -36,9 +36,7 @@ public struct ZendeskWebhookVerifier: RequestVerifier {
         }
         let skew = abs(now.timeIntervalSince(signedAt))
         guard skew <= Double(tolerance.components.seconds) else {
-            throw VerificationFailure(
-                "\(Self.timestampHeader.canonicalName) is \(Int(skew)) s away from the server's clock (tolerance \(tolerance.components.seconds) s)"
-            )
+            throw .clockSkew("\(Self.timestampHeader.canonicalName)", skew: skew, tolerance: tolerance)
         }
         if let code = Data(base64Encoded: String(signature.trimmingWhitespace())), code.count == SHA256.byteCount {
             for key in keys where Self.authenticationCode(timestamp: timestamp, body: request.body, key: key) == code {
