@@ -168,14 +168,6 @@ public struct VerificationFailure: Error, Hashable, Sendable, CustomStringConver
     }
 
     public var description: String { reason }
-
-    /// A signed time `skew` seconds away from the server's clock, beyond `tolerance`. Whatever the
-    /// sender put in the header (`t=-9223372036854775808`), the message is made without trapping.
-    public static func clockSkew(_ what: String, skew: Double, tolerance: Duration) -> VerificationFailure {
-        let distance = skew.isFinite && skew < 1e12 ? "\(Int(skew)) s" : "very far"
-        return VerificationFailure(
-            "\(what) is \(distance) away from the server's clock (tolerance \(tolerance.components.seconds) s)")
-    }
 }
 
 /// A verified body that cannot be used (answered 400; the body is kept in the inbox as rejected).

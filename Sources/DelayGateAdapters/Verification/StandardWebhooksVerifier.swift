@@ -40,10 +40,8 @@ public struct StandardWebhooksVerifier: RequestVerifier {
         guard let seconds = Int64(timestamp.trimmingWhitespace()) else {
             throw VerificationFailure("webhook-timestamp is not a Unix time")
         }
-        let skew = abs(now.timeIntervalSince1970 - Double(seconds))
-        guard skew <= Double(tolerance.components.seconds) else {
-            throw .clockSkew("webhook-timestamp", skew: skew, tolerance: tolerance)
-        }
+        try SignedTime.check(
+            Date(timeIntervalSince1970: Double(seconds)), now: now, tolerance: tolerance, name: "webhook-timestamp")
         var content = Data("\(id).\(timestamp.trimmingWhitespace()).".utf8)
         content.append(request.body)
         let candidates = signatures.split(separator: " ").compactMap { entry -> Data? in

@@ -34,10 +34,7 @@ public struct ZendeskWebhookVerifier: RequestVerifier {
             throw VerificationFailure(
                 "\(Self.timestampHeader.canonicalName) is not an ISO 8601 time such as 2026-11-11T08:30:00Z")
         }
-        let skew = abs(now.timeIntervalSince(signedAt))
-        guard skew <= Double(tolerance.components.seconds) else {
-            throw .clockSkew("\(Self.timestampHeader.canonicalName)", skew: skew, tolerance: tolerance)
-        }
+        try SignedTime.check(signedAt, now: now, tolerance: tolerance, name: Self.timestampHeader.canonicalName)
         if let code = Data(base64Encoded: String(signature.trimmingWhitespace())), code.count == SHA256.byteCount {
             for key in keys where Self.authenticationCode(timestamp: timestamp, body: request.body, key: key) == code {
                 return

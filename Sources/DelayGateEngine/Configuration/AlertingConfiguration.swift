@@ -439,25 +439,35 @@ private struct SchedulerEntry: Decodable {
             guard size >= 1 else { throw invalid(.batchSize, container, "expected at least 1") }
             options.batchSize = size
         }
-        // Bounded ranges: a non-finite or huge value would trap converting to a Duration, and a
-        // tiny one would round to nothing.
-        if let seconds = try container.decodeIfPresent(Double.self, forKey: .maxSleepSeconds) {
-            guard seconds.isFinite, (0.001...86_400).contains(seconds) else {
-                throw invalid(.maxSleepSeconds, container, "expected seconds from 0.001 to 86400")
-            }
-            options.maximumSleep = .milliseconds(Int64(seconds * 1000))
+        let inSeconds = { (seconds: Double) in Duration.milliseconds(Int64(seconds * 1000)) }
+        if let sleep = try Self.duration(.maxSleepSeconds, in: container, range: 0.001...86_400, "seconds", inSeconds) {
+            options.maximumSleep = sleep
         }
-        if let seconds = try container.decodeIfPresent(Double.self, forKey: .persistIntervalSeconds) {
-            guard seconds.isFinite, (0.001...86_400).contains(seconds) else {
-                throw invalid(.persistIntervalSeconds, container, "expected seconds from 0.001 to 86400")
-            }
-            options.persistInterval = .milliseconds(Int64(seconds * 1000))
+        if let interval = try Self.duration(
+            .persistIntervalSeconds, in: container, range: 0.001...86_400, "seconds", inSeconds)
+        {
+            options.persistInterval = interval
         }
-        if let milliseconds = try container.decodeIfPresent(Double.self, forKey: .tickBudgetMilliseconds) {
-            guard milliseconds.isFinite, (0.001...60_000).contains(milliseconds) else {
-                throw invalid(.tickBudgetMilliseconds, container, "expected milliseconds from 0.001 to 60000")
-            }
-            options.tickBudget = .microseconds(Int64(milliseconds * 1000))
+        let inMilliseconds = { (milliseconds: Double) in Duration.microseconds(Int64(milliseconds * 1000)) }
+        if let budget = try Self.duration(
+            .tickBudgetMilliseconds, in: container, range: 0.001...60_000, "milliseconds", inMilliseconds)
+        {
+            options.tickBudget = budget
         }
+    }
+
+    /// A duration given as a number of `unit`s, nil when the key is absent. Bounded: a huge or
+    /// infinite value would trap converting to a Duration, and a tiny one would round to nothing.
+    private static func duration(
+        _ key: CodingKeys, in container: KeyedDecodingContainer<CodingKeys>, range: ClosedRange<Double>,
+        _ unit: String, _ make: (Double) -> Duration
+    ) throws -> Duration? {
+        guard let value = try container.decodeIfPresent(Double.self, forKey: key) else { return nil }
+        guard range.contains(value) else {
+            func text(_ bound: Double) -> String { bound == bound.rounded() ? String(Int(bound)) : String(bound) }
+            let expected = "expected \(unit) from \(text(range.lowerBound)) to \(text(range.upperBound))"
+            throw invalid(key, container, expected)
+        }
+        return make(value)
     }
 }
